@@ -1,0 +1,9 @@
+DROP TRIGGER audit_events_no_delete;
+DROP TRIGGER audit_events_no_update;
+DROP TABLE audit_events;
+DROP TABLE notifications;
+DROP TABLE incentive_enrollments;
+DROP TABLE incentive_invitations;
+DROP TABLE agreement_acceptances;
+DROP TABLE enrollments;
+DROP TABLE partners;

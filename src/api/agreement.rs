@@ -1,0 +1,146 @@
+//! The indirect reseller agreement (R10-R11).
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::audit;
+use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
+use super::extract::{ApiJson, path_tenant};
+use crate::auth::Caller;
+use crate::domain::DomainError;
+use crate::domain::access::Operation;
+use crate::domain::agreement::{self, Acceptance, Agreement};
+use crate::startup::AppState;
+use crate::store::{StoreError, agreements, enrollments, partners};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementDto {
+    #[schema(example = "2026-10")]
+    pub version: String,
+    pub title: String,
+    pub url: String,
+    pub published_at: DateTime<Utc>,
+}
+
+impl From<Agreement> for AgreementDto {
+    fn from(a: Agreement) -> Self {
+        AgreementDto {
+            version: a.version.to_owned(),
+            title: a.title.to_owned(),
+            url: a.url.to_owned(),
+            published_at: a.published_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptAgreement {
+    /// Must be the current version (`GET /v1/agreements/indirect-reseller`).
+    #[schema(example = "2026-10")]
+    #[validate(length(min = 1, max = 64))]
+    pub agreement_version: String,
+}
+
+/// R10: who accepted which version, and when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcceptanceDto {
+    pub id: String,
+    #[schema(example = "2026-10")]
+    pub agreement_version: String,
+    pub accepted_by: String,
+    pub accepted_at: DateTime<Utc>,
+}
+
+impl From<&Acceptance> for AcceptanceDto {
+    fn from(a: &Acceptance) -> Self {
+        AcceptanceDto {
+            id: a.id.to_string(),
+            agreement_version: a.agreement_version.clone(),
+            accepted_by: a.accepted_by.clone(),
+            accepted_at: a.accepted_at,
+        }
+    }
+}
+
+/// The current indirect reseller agreement.
+#[utoipa::path(
+    tag = "agreement",
+    responses(
+        (status = 200, body = AgreementDto),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/v1/agreements/indirect-reseller")]
+pub async fn current(caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.require(Operation::ReadAgreement, None)?;
+    Ok(HttpResponse::Ok().json(AgreementDto::from(agreement::current())))
+}
+
+/// "Accept and continue" (R10): GlobalAdmin, after approval. Turns on the indirect reseller
+/// program (R11).
+#[utoipa::path(
+    tag = "agreement",
+    params(("partner_id" = String, Path, format = "uuid")),
+    request_body = AcceptAgreement,
+    responses(
+        (status = 201, body = AcceptanceDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`enrollment_not_approved` or `already_accepted`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`agreement_version_mismatch`", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/partners/{partner_id}/agreement-acceptances")]
+pub async fn accept(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    body: ApiJson<AcceptAgreement>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::AcceptAgreement, Some(id))?;
+    let version = body.0.agreement_version;
+    let now = state.clock.now();
+    let acceptance = state
+        .db
+        .write(move |conn| {
+            let partner = partners::find(conn, id)?
+                .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
+            let latest = enrollments::latest(conn, id)?;
+            let existing = agreements::find(conn, id)?;
+            let offered = agreement::current();
+            let a = agreement::accept(
+                &offered,
+                latest.as_ref(),
+                existing.as_ref(),
+                &version,
+                Uuid::now_v7(),
+                caller.sub.clone(),
+                now,
+            )?;
+            agreements::insert(conn, id, &a).map_err(|e| match e {
+                StoreError::Duplicate => ApiError::from(DomainError::AlreadyAccepted),
+                other => other.into(),
+            })?;
+            partners::update(conn, &partner.activate_indirect_reseller(now))?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "agreement.accepted",
+                format!("agreement/{}", a.agreement_version),
+                now,
+            )?;
+            Ok::<_, ApiError>(a)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(AcceptanceDto::from(&acceptance)))
+}

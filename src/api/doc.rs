@@ -1,0 +1,56 @@
+//! The OpenAPI document's frame: info, tags, the bearer scheme and the shared problem responses.
+//! Paths come from the route list in `api::routes`.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::error::{
+    BadRequest, Conflict, FieldError, Forbidden, Gone, NotFound, Problem, Unauthenticated,
+    Unprocessable,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "csp-transition",
+        description = "Moves a Cloud Solution Provider direct bill partner to indirect reseller: enrollment, \
+approval, the reseller agreement, the provider directory and partnerships, customer invitations, and what the \
+partner may do for each kind of customer.\n\nAuthenticate with `Authorization: Bearer <jwt>` carrying `sub`, \
+`tid` (tenant UUID), `roles` and `exp`. Errors are RFC 9457 `application/problem+json` with a stable `code`. \
+Lists take `limit` (1..=200, default 50) and `cursor`, and answer `{items, next_cursor}` in id order. \
+Every response carries `x-request-id`.",
+        license(name = "MIT")
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(
+        schemas(Problem, FieldError),
+        responses(BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Gone, Unprocessable)
+    ),
+    tags(
+        (name = "partners", description = "Partner registration and profile (operator, partner)"),
+        (name = "enrollment", description = "Indirect reseller enrollment and program info (R1-R9)"),
+        (name = "agreement", description = "The indirect reseller agreement (R10-R12)"),
+        (name = "providers", description = "The indirect provider directory (R14)"),
+        (name = "incentives", description = "Incentive programs (R26-R27)"),
+        (name = "notifications", description = "The e-mail outbox (R30)"),
+        (name = "audit", description = "The append-only audit log (R29)"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".to_owned());
+        scheme.description =
+            Some("HS256 or RS256 JWT with `sub`, `tid`, `roles`, `exp`".to_owned());
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}

@@ -1,0 +1,381 @@
+//! The indirect reseller enrollment (R1-R9) and what approval sets off (R7, R26).
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::audit;
+use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::extract::{ApiJson, Fields, path_tenant};
+use crate::auth::Caller;
+use crate::domain::DomainError;
+use crate::domain::access::Operation;
+use crate::domain::enrollment::{Enrollment, EnrollmentStatus, Submission};
+use crate::domain::incentive;
+use crate::domain::notification::Notification;
+use crate::domain::partner::Partner;
+use crate::domain::values::{Email, TenantId, Text};
+use crate::startup::AppState;
+use crate::store::{AnyConnection, StoreError, enrollments, incentives, outbox, partners};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrollmentDto {
+    pub id: String,
+    #[schema(format = "uuid")]
+    pub partner_id: String,
+    /// `pending_approval`, `approved`, `rejected` or `withdrawn`.
+    #[schema(example = "approved")]
+    pub status: String,
+    pub submitted_by: String,
+    pub submitted_at: DateTime<Utc>,
+    /// R7: where the approval notice goes.
+    pub primary_contact_email: String,
+    /// R6: submission + 5 business days.
+    pub approval_due_by: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<String>,
+    pub rejection_reason: Option<String>,
+}
+
+impl From<&Enrollment> for EnrollmentDto {
+    fn from(e: &Enrollment) -> Self {
+        EnrollmentDto {
+            id: e.id.to_string(),
+            partner_id: e.partner_id.to_string(),
+            status: e.status.name().to_owned(),
+            submitted_by: e.submitted_by.clone(),
+            submitted_at: e.submitted_at,
+            primary_contact_email: e.primary_contact_email.as_str().to_owned(),
+            approval_due_by: e.approval_due_by,
+            decided_at: e.decided_at,
+            decided_by: e.decided_by.clone(),
+            rejection_reason: e.rejection_reason.clone(),
+        }
+    }
+}
+
+/// The enrollment form (R5). An empty body is fine.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitEnrollment {
+    /// The contact to notify; defaults to the profile's primary contact.
+    #[schema(example = "ops@contoso.com")]
+    pub primary_contact_email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectEnrollment {
+    /// Shown to the partner in the rejection notice.
+    #[schema(example = "The MPN ID does not match the company name")]
+    pub reason: String,
+}
+
+/// Operator approvals and rejections take no body, or `{}`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+const REASON_MAX: usize = 1000;
+
+fn latest(conn: &mut AnyConnection, partner: TenantId) -> Result<Enrollment, ApiError> {
+    enrollments::latest(conn, partner)?
+        .ok_or_else(|| ApiError::not_found("this partner has no indirect reseller enrollment"))
+}
+
+fn partner(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, ApiError> {
+    partners::find(conn, id)?
+        .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))
+}
+
+/// Saves a decision unless another request changed the enrollment first.
+fn save_from(
+    conn: &mut AnyConnection,
+    e: &Enrollment,
+    expected: EnrollmentStatus,
+) -> Result<(), ApiError> {
+    if enrollments::update_from(conn, e, expected)? {
+        Ok(())
+    } else {
+        Err(
+            DomainError::InvalidState("the enrollment changed meanwhile; read it again".into())
+                .into(),
+        )
+    }
+}
+
+/// R7 and R26: the approval notice, and the invitation to the indirect reseller incentives.
+fn on_approved(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    partner: &Partner,
+    e: &Enrollment,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    outbox::enqueue(
+        conn,
+        &Notification::enrollment_approved(partner, e, Uuid::now_v7(), now),
+    )?;
+    let invitation = incentive::invitation_on_approval(partner, Uuid::now_v7(), now)?;
+    match incentives::insert_invitation(conn, partner.tenant_id, &invitation) {
+        // Approved once before (R9 forbids a second approval): the first invitation stands.
+        Err(StoreError::Duplicate) => {}
+        other => {
+            other?;
+            outbox::enqueue(
+                conn,
+                &Notification::incentive_invitation(partner, &invitation, Uuid::now_v7(), now),
+            )?;
+        }
+    }
+    audit::record(
+        conn,
+        caller,
+        partner.tenant_id,
+        "enrollment.approved",
+        format!("enrollment/{}", e.id),
+        now,
+    )?;
+    Ok(())
+}
+
+fn location(partner: TenantId) -> String {
+    format!("/v1/partners/{partner}/indirect-reseller-enrollment")
+}
+
+/// Enroll as indirect reseller on the existing tenant (R1-R6). GlobalAdmin only (R3).
+/// Under `ENROLLMENT_REVIEW=auto` the answer is already `approved`.
+#[utoipa::path(
+    tag = "enrollment",
+    params(("partner_id" = String, Path, format = "uuid")),
+    request_body(content = SubmitEnrollment, description = "Optional; may be empty"),
+    responses(
+        (status = 201, body = EnrollmentDto, headers(("location" = String))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "`forbidden`, `tenant_mismatch`, or `not_eligible` (R2)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_enrolled`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, or `profile_incomplete` (R4) naming each missing field", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/partners/{partner_id}/indirect-reseller-enrollment")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    body: ApiJson<SubmitEnrollment>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::SubmitEnrollment, Some(id))?;
+    let mut fields = Fields::default();
+    let contact = fields.take_opt(
+        "primary_contact_email",
+        body.0.primary_contact_email.as_deref(),
+        Email::parse,
+    );
+    let Some(contact) = contact else {
+        return Err(fields.into_error());
+    };
+    let (now, review) = (state.clock.now(), state.review);
+    let enrollment = state
+        .db
+        .write(move |conn| {
+            let partner = partners::find(conn, id)?.ok_or_else(|| {
+                DomainError::NotEligible(
+                    "this tenant is not registered as a direct bill partner".into(),
+                )
+            })?;
+            let latest = enrollments::latest(conn, id)?;
+            let form = Submission {
+                id: Uuid::now_v7(),
+                submitted_by: caller.sub.clone(),
+                primary_contact_email: contact,
+                now,
+            };
+            let e = Enrollment::submit(&partner, latest.as_ref(), form, review)?;
+            enrollments::insert(conn, &e).map_err(|err| match err {
+                StoreError::Duplicate => ApiError::from(DomainError::AlreadyEnrolled(
+                    "an indirect reseller enrollment was submitted meanwhile".into(),
+                )),
+                other => other.into(),
+            })?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "enrollment.submitted",
+                format!("enrollment/{}", e.id),
+                now,
+            )?;
+            if e.status == EnrollmentStatus::Approved {
+                on_approved(conn, &caller, &partner, &e, now)?;
+            }
+            Ok::<_, ApiError>(e)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, location(id)))
+        .json(EnrollmentDto::from(&enrollment)))
+}
+
+/// The latest enrollment and its status (R8).
+#[utoipa::path(
+    tag = "enrollment",
+    params(("partner_id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, body = EnrollmentDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No enrollment yet", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/partners/{partner_id}/indirect-reseller-enrollment")]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::ReadEnrollment, Some(id))?;
+    let e = state.db.read(move |conn| latest(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(EnrollmentDto::from(&e)))
+}
+
+/// Withdraw a pending enrollment. An approved one cannot be removed (R9: 409 `irreversible`).
+#[utoipa::path(
+    tag = "enrollment",
+    params(("partner_id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, body = EnrollmentDto, description = "Withdrawn"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`irreversible` (approved) or `invalid_state`", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/partners/{partner_id}/indirect-reseller-enrollment")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::WithdrawEnrollment, Some(id))?;
+    let now = state.clock.now();
+    let e = state
+        .db
+        .write(move |conn| {
+            let before = latest(conn, id)?;
+            let e = before.clone().withdraw(caller.sub.clone(), now)?;
+            save_from(conn, &e, before.status)?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "enrollment.withdrawn",
+                format!("enrollment/{}", e.id),
+                now,
+            )?;
+            Ok::<_, ApiError>(e)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(EnrollmentDto::from(&e)))
+}
+
+/// Approve a pending enrollment (operator, `ENROLLMENT_REVIEW=manual`). Notifies the contact
+/// (R7) and issues the incentive invitation (R26).
+#[utoipa::path(
+    tag = "enrollment",
+    params(("partner_id" = String, Path, format = "uuid")),
+    request_body(content = Empty, description = "Optional; may be empty"),
+    responses(
+        (status = 200, body = EnrollmentDto),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`invalid_state`: not pending", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/partners/{partner_id}/indirect-reseller-enrollment/approve")]
+pub async fn approve(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    _body: ApiJson<Empty>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::DecideEnrollment, Some(id))?;
+    let now = state.clock.now();
+    let e = state
+        .db
+        .write(move |conn| {
+            let partner = partner(conn, id)?;
+            let before = latest(conn, id)?;
+            let e = before.clone().approve(caller.sub.clone(), now)?;
+            save_from(conn, &e, before.status)?;
+            on_approved(conn, &caller, &partner, &e, now)?;
+            Ok::<_, ApiError>(e)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(EnrollmentDto::from(&e)))
+}
+
+/// Reject a pending enrollment with a reason (operator). The partner may submit again (R9).
+#[utoipa::path(
+    tag = "enrollment",
+    params(("partner_id" = String, Path, format = "uuid")),
+    request_body = RejectEnrollment,
+    responses(
+        (status = 200, body = EnrollmentDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`invalid_state`: not pending", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/partners/{partner_id}/indirect-reseller-enrollment/reject")]
+pub async fn reject(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    body: ApiJson<RejectEnrollment>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::DecideEnrollment, Some(id))?;
+    let mut fields = Fields::default();
+    let Some(reason) = fields.take("reason", Text::parse(&body.0.reason, REASON_MAX)) else {
+        return Err(fields.into_error());
+    };
+    let now = state.clock.now();
+    let e = state
+        .db
+        .write(move |conn| {
+            let partner = partner(conn, id)?;
+            let before = latest(conn, id)?;
+            let e = before.clone().reject(caller.sub.clone(), reason, now)?;
+            save_from(conn, &e, before.status)?;
+            outbox::enqueue(
+                conn,
+                &Notification::enrollment_rejected(&partner, &e, Uuid::now_v7(), now),
+            )?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "enrollment.rejected",
+                format!("enrollment/{}", e.id),
+                now,
+            )?;
+            Ok::<_, ApiError>(e)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(EnrollmentDto::from(&e)))
+}

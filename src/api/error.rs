@@ -1,0 +1,359 @@
+//! `ApiError`: every failure as RFC 9457 problem+json with a stable `code` (API.md "Error codes").
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder};
+
+use crate::domain::DomainError;
+use crate::domain::access::Denial;
+use crate::store::StoreError;
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as a JSON path into the request (`regions[1]`), or a parameter name.
+    #[schema(example = "mpn_id")]
+    pub field: String,
+    #[schema(example = "must be 6 to 10 digits")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:csp-transition:problem:profile_incomplete",
+    "title": "Partner profile incomplete",
+    "status": 422,
+    "detail": "the partner profile is incomplete: mpn_id must be set",
+    "code": "profile_incomplete",
+    "errors": [{"field": "mpn_id", "message": "must be set before enrolling"}]
+}))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable, machine-readable error code (API.md "Error codes").
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// R25: why a capability was denied (`action_not_permitted` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    reason: Option<&'static str>,
+    allow: Option<String>,
+    bearer_challenge: bool,
+    /// Logged, never shown: the internal cause of a 5xx.
+    cause: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            reason: None,
+            allow: None,
+            bearer_challenge: false,
+            cause: None,
+        }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> ApiError {
+        self.errors = errors;
+        self
+    }
+
+    pub fn with_reason(mut self, reason: &'static str) -> ApiError {
+        self.reason = Some(reason);
+        self
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail);
+        e.bearer_challenge = true;
+        e
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> ApiError {
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        let detail = format!("invalid value for {}", fields.join(", "));
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            detail,
+        )
+        .with_errors(errors)
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    pub fn method_not_allowed(allow: String) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("this resource allows {allow}"),
+        );
+        e.allow = Some(allow);
+        e
+    }
+
+    /// A 500 whose cause goes to the log only.
+    pub fn internal(cause: impl fmt::Display) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an unexpected error occurred",
+        );
+        e.cause = Some(cause.to_string());
+        e
+    }
+
+    pub fn unavailable(cause: impl fmt::Display) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the service cannot reach its database; try again shortly",
+        );
+        e.cause = Some(cause.to_string());
+        e
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            problem_type: format!("urn:csp-transition:problem:{}", self.code),
+            title: title(self.code).to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            errors: self.errors.clone(),
+            reason: self.reason.map(str::to_owned),
+        }
+    }
+}
+
+/// A short, fixed summary per code (RFC 9457 `title`).
+fn title(code: &str) -> &'static str {
+    match code {
+        "unauthenticated" => "Authentication required",
+        "forbidden" => "Not allowed for your roles",
+        "tenant_mismatch" => "Another tenant's resource",
+        "not_found" => "Not found",
+        "validation_failed" => "Validation failed",
+        "bad_request" => "Bad request",
+        "partner_exists" => "Partner already registered",
+        "provider_exists" => "Provider already registered",
+        "not_eligible" => "Not eligible",
+        "profile_incomplete" => "Partner profile incomplete",
+        "already_enrolled" => "Already enrolled",
+        "invalid_state" => "Not allowed in the current state",
+        "irreversible" => "Irreversible",
+        "enrollment_not_approved" => "Enrollment not approved",
+        "agreement_version_mismatch" => "Agreement version mismatch",
+        "already_accepted" => "Agreement already accepted",
+        "indirect_reseller_not_active" => "Indirect reseller not active",
+        "incentive_not_invited" => "Not invited to the incentive program",
+        "method_not_allowed" => "Method not allowed",
+        "payload_too_large" => "Payload too large",
+        "unsupported_media_type" => "Unsupported media type",
+        "unavailable" => "Service unavailable",
+        "internal" => "Internal error",
+        _ => "Request failed",
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some(cause) = &self.cause {
+            tracing::error!(code = self.code, status = self.status.as_u16(), cause = %cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if self.bearer_challenge {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(allow) = &self.allow {
+            response.insert_header((header::ALLOW, allow.clone()));
+        }
+        let body = serde_json::to_string(&self.problem())
+            .unwrap_or_else(|_| r#"{"code":"internal","status":500}"#.to_owned());
+        response.body(body)
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> ApiError {
+        let detail = e.to_string();
+        match e {
+            DomainError::NotEligible(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, "not_eligible", detail)
+            }
+            DomainError::ProfileIncomplete(fields) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "profile_incomplete",
+                detail,
+            )
+            .with_errors(
+                fields
+                    .into_iter()
+                    .map(|f| {
+                        FieldError::new(f, "must be set in the partner profile before enrolling")
+                    })
+                    .collect(),
+            ),
+            DomainError::AlreadyEnrolled(_) => ApiError::conflict("already_enrolled", detail),
+            DomainError::InvalidState(_) => ApiError::conflict("invalid_state", detail),
+            DomainError::Irreversible => ApiError::conflict("irreversible", detail),
+            DomainError::EnrollmentNotApproved => {
+                ApiError::conflict("enrollment_not_approved", detail)
+            }
+            DomainError::AgreementVersionMismatch { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "agreement_version_mismatch",
+                detail,
+            )
+            .with_errors(vec![FieldError::new(
+                "agreement_version",
+                "is not the current version",
+            )]),
+            DomainError::AlreadyAccepted => ApiError::conflict("already_accepted", detail),
+            DomainError::IndirectResellerNotActive => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "indirect_reseller_not_active",
+                detail,
+            ),
+            DomainError::IncentiveNotInvited => ApiError::conflict("incentive_not_invited", detail),
+        }
+    }
+}
+
+impl From<Denial> for ApiError {
+    fn from(d: Denial) -> ApiError {
+        match d {
+            Denial::TenantMismatch => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "tenant_mismatch",
+                "the path names a tenant other than the one your token acts for",
+            ),
+            Denial::Forbidden => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your roles do not allow this action",
+            ),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Unavailable(cause) => ApiError::unavailable(cause),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> ApiError {
+        ApiError::from(StoreError::from(e))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> ApiError {
+        ApiError::internal(e)
+    }
+}
+
+/// Reusable problem responses for the OpenAPI document.
+macro_rules! problem_responses {
+    ($($name:ident => $description:literal),* $(,)?) => {
+        $(
+            pub struct $name;
+            impl<'r> utoipa::ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<Response>) {
+                    (stringify!($name), problem_response($description))
+                }
+            }
+        )*
+    };
+}
+
+fn problem_response(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+problem_responses! {
+    BadRequest => "Malformed JSON or parameters (`bad_request`)",
+    Unauthenticated => "No usable bearer token (`unauthenticated`); carries `WWW-Authenticate: Bearer`",
+    Forbidden => "The token is valid but its role or tenant is not (`forbidden`, `tenant_mismatch`, or a rule's code)",
+    NotFound => "No such object visible to the caller (`not_found`)",
+    Conflict => "The object's state does not allow this (see `code`)",
+    Gone => "The link has expired",
+    Unprocessable => "Invalid field values or unknown fields (`validation_failed`, or a rule's code); `errors` names each field",
+}

@@ -1,0 +1,286 @@
+//! Request parsing that always answers problem+json: JSON bodies, list parameters, path ids.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use super::error::{ApiError, FieldError};
+use crate::domain::values::{TenantId, ValueError};
+use crate::store::page::{PageRequest, decode_cursor};
+
+/// Bodies larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// A JSON body: 400 when it is not JSON, 422 naming each bad or unknown field, 413 when too
+/// large, 415 when it is not sent as JSON. An empty body reads as `{}`.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the body must be at most {BODY_LIMIT} bytes"),
+                ),
+                _ => ApiError::bad_request(format!("the body could not be read: {e}")),
+            })?;
+            if bytes.is_empty() {
+                return parse(b"{}").map(ApiJson);
+            }
+            if !content_type.as_deref().is_some_and(is_json) {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as Content-Type: application/json",
+                ));
+            }
+            parse(&bytes).map(ApiJson)
+        })
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => value,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(if inner.is_data() {
+                let field = if path == "." {
+                    field_from_message(&inner.to_string())
+                } else {
+                    path
+                };
+                ApiError::field(&field, clean_message(&inner.to_string()))
+            } else {
+                ApiError::bad_request(format!("the body is not valid JSON: {inner}"))
+            });
+        }
+    };
+    de.end()
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    value
+        .validate()
+        .map_err(|e| ApiError::validation(validation_errors(&e, "")))?;
+    Ok(value)
+}
+
+/// serde names a missing field only in its message: "missing field `x`".
+fn field_from_message(message: &str) -> String {
+    message
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| "body".to_owned())
+}
+
+/// serde's messages end with " at line 1 column 9", which helps nobody reading a field error.
+fn clean_message(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn validation_errors(errors: &ValidationErrors, prefix: &str) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| e.code.to_string());
+                    out.push(FieldError::new(path.clone(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => out.extend(validation_errors(inner, &path)),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    out.extend(validation_errors(inner, &format!("{path}[{i}]")));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Collects field errors from domain parsing, so one answer names every bad field.
+#[derive(Debug, Default)]
+pub struct Fields(Vec<FieldError>);
+
+impl Fields {
+    pub fn take<T>(&mut self, field: &str, parsed: Result<T, ValueError>) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(FieldError::new(field, e.0));
+                None
+            }
+        }
+    }
+
+    /// Parses an optional field: absent stays None without error.
+    pub fn take_opt<T>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        parse: impl Fn(&str) -> Result<T, ValueError>,
+    ) -> Option<Option<T>> {
+        match raw {
+            None => Some(None),
+            Some(raw) => self.take(field, parse(raw)).map(Some),
+        }
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_error(self) -> ApiError {
+        ApiError::validation(self.0)
+    }
+
+    pub fn check(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.into_error())
+        }
+    }
+}
+
+/// A tenant id in the path; 400 naming the parameter when it is not a UUID.
+pub fn path_tenant(name: &str, raw: &str) -> Result<TenantId, ApiError> {
+    TenantId::parse(raw).map_err(|e| {
+        ApiError::bad_request(format!("path parameter {name} {e}"))
+            .with_errors(vec![FieldError::new(name, e.0)])
+    })
+}
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+/// Paging of every list: `limit` (1..=200, default 50) and the opaque `cursor` of the last page.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// How many items to return, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(
+                ApiError::bad_request(format!("limit must be between 1 and {MAX_LIMIT}"))
+                    .with_errors(vec![FieldError::new(
+                        "limit",
+                        format!("must be between 1 and {MAX_LIMIT}"),
+                    )]),
+            );
+        }
+        let after = match &self.cursor {
+            None => None,
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                ApiError::bad_request("cursor is not one this service issued").with_errors(vec![
+                    FieldError::new("cursor", "must be a next_cursor from a previous page"),
+                ])
+            })?),
+        };
+        Ok(PageRequest { limit, after })
+    }
+}
+
+/// Query string errors (wrong types, unknown values) as problem+json 400.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request(format!("invalid query parameters: {err}")).into()
+}
+
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request(format!("invalid path parameters: {err}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/merge-patch+json",
+            "Application/JSON",
+        ] {
+            assert!(is_json(ok), "{ok}");
+        }
+        for bad in ["text/plain", "application/x-www-form-urlencoded", ""] {
+            assert!(!is_json(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn page_params_are_bounded() {
+        let p = |limit: Option<i64>, cursor: Option<&str>| {
+            PageParams {
+                limit,
+                cursor: cursor.map(str::to_owned),
+            }
+            .page()
+        };
+        assert_eq!(p(None, None).map(|r| r.limit).ok(), Some(DEFAULT_LIMIT));
+        assert_eq!(p(Some(200), None).map(|r| r.limit).ok(), Some(200));
+        assert!(p(Some(0), None).is_err());
+        assert!(p(Some(201), None).is_err());
+        assert!(p(None, Some("garbage")).is_err());
+    }
+}

@@ -1,0 +1,102 @@
+//! Unknown routes: 405 with `Allow` when the path exists under other methods, else 404.
+//! The route table is read from the OpenAPI document, the same list actix serves.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::openapi::OpenApi;
+
+use super::error::ApiError;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable(Vec<(Vec<Segment>, Vec<&'static str>)>);
+
+fn segments(template: &str) -> Vec<Segment> {
+    template
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.starts_with('{') && s.ends_with('}') {
+                Segment::Param
+            } else {
+                Segment::Literal(s.to_owned())
+            }
+        })
+        .collect()
+}
+
+impl RouteTable {
+    pub fn from_openapi(doc: &OpenApi) -> RouteTable {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(name, present)| present.then_some(name))
+                .collect();
+                (segments(template), methods)
+            })
+            .collect();
+        RouteTable(routes)
+    }
+
+    /// The methods a path answers to, if it is a known path at all.
+    pub fn methods(&self, path: &str) -> Option<Vec<&'static str>> {
+        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let mut found: Vec<&'static str> = Vec::new();
+        for (template, methods) in &self.0 {
+            let matches = template.len() == parts.len()
+                && template.iter().zip(&parts).all(|(seg, part)| match seg {
+                    Segment::Param => true,
+                    Segment::Literal(lit) => lit == part,
+                });
+            if matches {
+                found.extend(methods.iter().copied());
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+}
+
+pub async fn handler(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Err(match state.routes.methods(req.path()) {
+        Some(methods) => ApiError::method_not_allowed(methods.join(", ")),
+        None => ApiError::not_found(format!("no route for {}", req.path())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_templates_segment_by_segment() {
+        let table = RouteTable(vec![
+            (segments("/v1/partners/{partner_id}"), vec!["GET", "PATCH"]),
+            (segments("/v1/partners"), vec!["POST"]),
+        ]);
+        assert_eq!(
+            table.methods("/v1/partners/abc"),
+            Some(vec!["GET", "PATCH"])
+        );
+        assert_eq!(table.methods("/v1/partners"), Some(vec!["POST"]));
+        assert_eq!(table.methods("/v1/partners/abc/x"), None);
+        assert_eq!(table.methods("/v2/partners"), None);
+    }
+}

@@ -1,0 +1,195 @@
+//! Incentive programs (R26, R27).
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::audit;
+use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::extract::{ApiJson, path_tenant};
+use crate::auth::Caller;
+use crate::domain::DomainError;
+use crate::domain::access::Operation;
+use crate::domain::incentive::{self, IncentiveEnrollment, IncentiveInvitation};
+use crate::domain::program::Program;
+use crate::startup::AppState;
+use crate::store::{StoreError, incentives, partners};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IncentiveProgram {
+    IndirectReseller,
+    DirectBill,
+}
+
+impl From<IncentiveProgram> for Program {
+    fn from(p: IncentiveProgram) -> Program {
+        match p {
+            IncentiveProgram::IndirectReseller => Program::IndirectReseller,
+            IncentiveProgram::DirectBill => Program::DirectBill,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncentiveInvitationDto {
+    pub id: String,
+    #[schema(example = "indirect_reseller")]
+    pub program: String,
+    /// R26: the MPN account's e-mail.
+    pub sent_to: String,
+    pub issued_at: DateTime<Utc>,
+    /// R26: approval + 30 days.
+    pub expected_by: DateTime<Utc>,
+}
+
+impl From<&IncentiveInvitation> for IncentiveInvitationDto {
+    fn from(i: &IncentiveInvitation) -> Self {
+        IncentiveInvitationDto {
+            id: i.id.to_string(),
+            program: i.program.name().to_owned(),
+            sent_to: i.sent_to.as_str().to_owned(),
+            issued_at: i.issued_at,
+            expected_by: i.expected_by,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncentiveEnrollmentDto {
+    pub id: String,
+    #[schema(example = "indirect_reseller")]
+    pub program: String,
+    pub enrolled_by: String,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+impl From<&IncentiveEnrollment> for IncentiveEnrollmentDto {
+    fn from(e: &IncentiveEnrollment) -> Self {
+        IncentiveEnrollmentDto {
+            id: e.id.to_string(),
+            program: e.program.name().to_owned(),
+            enrolled_by: e.enrolled_by.clone(),
+            enrolled_at: e.enrolled_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Incentives {
+    pub invitations: Vec<IncentiveInvitationDto>,
+    pub enrollments: Vec<IncentiveEnrollmentDto>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollIncentive {
+    pub program: IncentiveProgram,
+}
+
+/// The partner's incentive invitations and enrollments.
+#[utoipa::path(
+    tag = "incentives",
+    params(("partner_id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, body = Incentives),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/v1/partners/{partner_id}/incentive-enrollments")]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::ReadIncentives, Some(id))?;
+    let (invitations, enrollments) = state
+        .db
+        .read(move |conn| {
+            Ok::<_, ApiError>((
+                incentives::invitations(conn, id)?,
+                incentives::enrollments(conn, id)?,
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Incentives {
+        invitations: invitations
+            .iter()
+            .map(IncentiveInvitationDto::from)
+            .collect(),
+        enrollments: enrollments
+            .iter()
+            .map(IncentiveEnrollmentDto::from)
+            .collect(),
+    }))
+}
+
+/// Enroll in an incentive program (GlobalAdmin, IncentiveAdmin). The indirect reseller program
+/// needs its invitation (R26); direct bill incentives are separate (R27).
+#[utoipa::path(
+    tag = "incentives",
+    params(("partner_id" = String, Path, format = "uuid")),
+    request_body = EnrollIncentive,
+    responses(
+        (status = 201, body = IncentiveEnrollmentDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "`forbidden`, `tenant_mismatch`, or `not_eligible` for direct bill incentives without direct bill", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`incentive_not_invited` or `already_enrolled`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/partners/{partner_id}/incentive-enrollments")]
+pub async fn enroll(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    body: ApiJson<EnrollIncentive>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::EnrollIncentive, Some(id))?;
+    let program = Program::from(body.0.program);
+    let now = state.clock.now();
+    let enrollment = state
+        .db
+        .write(move |conn| {
+            let partner = partners::find(conn, id)?
+                .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
+            let invitations = incentives::invitations(conn, id)?;
+            let done = incentives::enrollments(conn, id)?;
+            let e = incentive::enroll(
+                &partner,
+                program,
+                &invitations,
+                &done,
+                Uuid::now_v7(),
+                caller.sub.clone(),
+                now,
+            )?;
+            incentives::insert_enrollment(conn, id, &e).map_err(|err| match err {
+                StoreError::Duplicate => ApiError::from(DomainError::AlreadyEnrolled(format!(
+                    "already enrolled in the {} incentive program",
+                    program.name()
+                ))),
+                other => other.into(),
+            })?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "incentive.enrolled",
+                format!("incentive/{}", program.name()),
+                now,
+            )?;
+            Ok::<_, ApiError>(e)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(IncentiveEnrollmentDto::from(&enrollment)))
+}

@@ -1,0 +1,40 @@
+//! The HTTP edge: one file per resource (DTOs, handlers, OpenAPI annotations).
+
+pub mod agreement;
+pub mod audit;
+pub mod doc;
+pub mod enrollment;
+pub mod error;
+pub mod extract;
+pub mod fallback;
+pub mod health;
+pub mod incentives;
+pub mod notifications;
+pub mod partners;
+pub mod program_info;
+pub mod providers;
+pub mod request_id;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Every route, registered once: actix serves them and utoipa documents them from this list.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(partners::register)
+        .service(partners::read)
+        .service(partners::patch)
+        .service(enrollment::submit)
+        .service(enrollment::read)
+        .service(enrollment::withdraw)
+        .service(enrollment::approve)
+        .service(enrollment::reject)
+        .service(agreement::current)
+        .service(agreement::accept)
+        .service(program_info::read)
+        .service(providers::search)
+        .service(incentives::read)
+        .service(incentives::enroll)
+        .service(notifications::list)
+        .service(audit::list);
+}

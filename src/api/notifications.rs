@@ -1,0 +1,79 @@
+//! R30: the partner's notifications, as written to the outbox.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::{ApiError, BadRequest, Forbidden, Unauthenticated};
+use super::extract::{PageParams, path_tenant};
+use crate::auth::Caller;
+use crate::domain::access::Operation;
+use crate::startup::AppState;
+use crate::store::models::{NotificationRow, utc};
+use crate::store::outbox;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationDto {
+    pub id: String,
+    /// `enrollment_approved`, `enrollment_rejected`, `incentive_invitation`,
+    /// `partnership_invitation`, `customer_invitation` or `customer_accepted`.
+    #[schema(example = "enrollment_approved")]
+    pub kind: String,
+    #[schema(example = "ops@contoso.com")]
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<NotificationRow> for NotificationDto {
+    fn from(r: NotificationRow) -> Self {
+        NotificationDto {
+            id: r.id,
+            kind: r.kind,
+            to: r.to_address,
+            subject: r.subject,
+            body: r.body,
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// E-mails sent to the partner, oldest first (R7, R26, R30).
+#[utoipa::path(
+    tag = "notifications",
+    params(("partner_id" = String, Path, format = "uuid"), PageParams),
+    responses(
+        (status = 200, body = NotificationPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/v1/partners/{partner_id}/notifications")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let partner = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::ReadNotifications, Some(partner))?;
+    let page = params.page()?;
+    let rows = state
+        .db
+        .read(move |conn| outbox::list(conn, partner, &page).map_err(ApiError::from))
+        .await?;
+    let page = rows.map(NotificationDto::from);
+    Ok(HttpResponse::Ok().json(NotificationPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}

@@ -1,0 +1,326 @@
+//! Partners: registration by the operator, the profile, and the operator's standing flags.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::audit;
+use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::extract::{ApiJson, Fields, path_tenant};
+use crate::auth::Caller;
+use crate::domain::access::Operation;
+use crate::domain::partner::{Partner, ProfileChanges, StandingChanges};
+use crate::domain::region::Region;
+use crate::domain::values::{CompanyName, Email, MpnId, TenantId};
+use crate::startup::AppState;
+use crate::store::{AnyConnection, StoreError, partners};
+
+/// A partner as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerDto {
+    /// The partner's tenant: its identity before and after the transition (R1).
+    #[schema(format = "uuid")]
+    pub tenant_id: String,
+    #[schema(example = "Contoso Ltd")]
+    pub company_name: String,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "DE")]
+    pub region: String,
+    #[schema(example = "4433221")]
+    pub mpn_id: Option<String>,
+    #[schema(example = "ops@contoso.com")]
+    pub primary_contact_email: Option<String>,
+    #[schema(example = "mpn@contoso.com")]
+    pub mpn_account_email: Option<String>,
+    pub direct_bill: bool,
+    pub offboarding_identified: bool,
+    /// `["direct_bill"]`, then `["direct_bill", "indirect_reseller"]` once the agreement is accepted (R11).
+    #[schema(example = json!(["direct_bill"]))]
+    pub programs: Vec<String>,
+    /// R4: profile fields still to fill before enrolling.
+    #[schema(example = json!([]))]
+    pub missing_profile_fields: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Partner> for PartnerDto {
+    fn from(p: &Partner) -> Self {
+        PartnerDto {
+            tenant_id: p.tenant_id.to_string(),
+            company_name: p.company_name.as_str().to_owned(),
+            region: p.region.as_str().to_owned(),
+            mpn_id: p.mpn_id.as_ref().map(|v| v.as_str().to_owned()),
+            primary_contact_email: p
+                .primary_contact_email
+                .as_ref()
+                .map(|v| v.as_str().to_owned()),
+            mpn_account_email: p.mpn_account_email.as_ref().map(|v| v.as_str().to_owned()),
+            direct_bill: p.direct_bill,
+            offboarding_identified: p.offboarding_identified,
+            programs: p
+                .programs()
+                .into_iter()
+                .map(|p| p.name().to_owned())
+                .collect(),
+            missing_profile_fields: p
+                .missing_profile_fields()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterPartner {
+    #[schema(format = "uuid", example = "7d8a3f2e-0b1c-4c55-9a57-2f3e4d5c6b7a")]
+    pub tenant_id: String,
+    #[schema(example = "Contoso Ltd")]
+    pub company_name: String,
+    #[schema(example = "DE")]
+    pub region: String,
+    #[schema(example = "4433221")]
+    pub mpn_id: Option<String>,
+    #[schema(example = "ops@contoso.com")]
+    pub primary_contact_email: Option<String>,
+    #[schema(example = "mpn@contoso.com")]
+    pub mpn_account_email: Option<String>,
+    /// Default true.
+    pub direct_bill: Option<bool>,
+    /// R2: identified for direct bill offboarding. Default false.
+    pub offboarding_identified: Option<bool>,
+}
+
+/// Fields left out (or null) stay as they are.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchPartner {
+    pub company_name: Option<String>,
+    pub region: Option<String>,
+    pub mpn_id: Option<String>,
+    pub primary_contact_email: Option<String>,
+    pub mpn_account_email: Option<String>,
+    /// Operator only.
+    pub direct_bill: Option<bool>,
+    /// Operator only (R2).
+    pub offboarding_identified: Option<bool>,
+}
+
+fn profile_changes(fields: &mut Fields, body: &PatchPartner) -> Option<ProfileChanges> {
+    let company_name = fields.take_opt(
+        "company_name",
+        body.company_name.as_deref(),
+        CompanyName::parse,
+    );
+    let region = fields.take_opt("region", body.region.as_deref(), Region::parse);
+    let mpn_id = fields.take_opt("mpn_id", body.mpn_id.as_deref(), MpnId::parse);
+    let primary = fields.take_opt(
+        "primary_contact_email",
+        body.primary_contact_email.as_deref(),
+        Email::parse,
+    );
+    let account = fields.take_opt(
+        "mpn_account_email",
+        body.mpn_account_email.as_deref(),
+        Email::parse,
+    );
+    Some(ProfileChanges {
+        company_name: company_name?,
+        region: region?,
+        mpn_id: mpn_id?,
+        primary_contact_email: primary?,
+        mpn_account_email: account?,
+    })
+}
+
+fn find(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, ApiError> {
+    partners::find(conn, id)?
+        .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))
+}
+
+/// Register a direct bill partner (operator). The profile may start incomplete (R4).
+#[utoipa::path(
+    tag = "partners",
+    request_body = RegisterPartner,
+    responses(
+        (status = 201, body = PartnerDto, headers(("location" = String))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 409, description = "`partner_exists`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/partners")]
+pub async fn register(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<RegisterPartner>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Operation::RegisterPartner, None)?;
+    let body = body.0;
+    let mut fields = Fields::default();
+    let tenant_id = fields.take("tenant_id", TenantId::parse(&body.tenant_id));
+    let company_name = fields.take("company_name", CompanyName::parse(&body.company_name));
+    let region = fields.take("region", Region::parse(&body.region));
+    let mpn_id = fields.take_opt("mpn_id", body.mpn_id.as_deref(), MpnId::parse);
+    let primary = fields.take_opt(
+        "primary_contact_email",
+        body.primary_contact_email.as_deref(),
+        Email::parse,
+    );
+    let account = fields.take_opt(
+        "mpn_account_email",
+        body.mpn_account_email.as_deref(),
+        Email::parse,
+    );
+    let (
+        Some(tenant_id),
+        Some(company_name),
+        Some(region),
+        Some(mpn_id),
+        Some(primary),
+        Some(account),
+    ) = (tenant_id, company_name, region, mpn_id, primary, account)
+    else {
+        return Err(fields.into_error());
+    };
+    if tenant_id == state.operator_tenant {
+        return Err(ApiError::field("tenant_id", "is the operator tenant"));
+    }
+    let now = state.clock.now();
+    let partner = Partner {
+        tenant_id,
+        company_name,
+        region,
+        mpn_id,
+        primary_contact_email: primary,
+        mpn_account_email: account,
+        direct_bill: body.direct_bill.unwrap_or(true),
+        offboarding_identified: body.offboarding_identified.unwrap_or(false),
+        indirect_reseller: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let saved = partner.clone();
+    state
+        .db
+        .write(move |conn| {
+            partners::insert(conn, &saved).map_err(|e| match e {
+                StoreError::Duplicate => ApiError::conflict(
+                    "partner_exists",
+                    "a partner is already registered for this tenant",
+                ),
+                other => other.into(),
+            })?;
+            audit::record(
+                conn,
+                &caller,
+                saved.tenant_id,
+                "partner.registered",
+                format!("partner/{}", saved.tenant_id),
+                now,
+            )?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/v1/partners/{}", partner.tenant_id)))
+        .json(PartnerDto::from(&partner)))
+}
+
+/// Read a partner: any role of that tenant, or the operator.
+#[utoipa::path(
+    tag = "partners",
+    params(("partner_id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, body = PartnerDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/v1/partners/{partner_id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::ReadPartner, Some(id))?;
+    let partner = state.db.read(move |conn| find(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(PartnerDto::from(&partner)))
+}
+
+/// Change the profile (GlobalAdmin, AccountAdmin, operator); `direct_bill` and
+/// `offboarding_identified` are the operator's alone.
+#[utoipa::path(
+    tag = "partners",
+    params(("partner_id" = String, Path, format = "uuid")),
+    request_body = PatchPartner,
+    responses(
+        (status = 200, body = PartnerDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[patch("/v1/partners/{partner_id}")]
+pub async fn patch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    body: ApiJson<PatchPartner>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::ReadPartner, Some(id))?;
+    let body = body.0;
+    let standing = StandingChanges {
+        direct_bill: body.direct_bill,
+        offboarding_identified: body.offboarding_identified,
+    };
+    let mut fields = Fields::default();
+    let profile = profile_changes(&mut fields, &body);
+    let Some(profile) = profile else {
+        return Err(fields.into_error());
+    };
+    if profile == ProfileChanges::default() && standing.is_empty() {
+        return Err(ApiError::field("body", "name at least one field to change"));
+    }
+    if profile != ProfileChanges::default() {
+        caller.require(Operation::EditPartnerProfile, Some(id))?;
+    }
+    if !standing.is_empty() {
+        caller.require(Operation::EditPartnerStanding, Some(id))?;
+    }
+    let now = state.clock.now();
+    let partner = state
+        .db
+        .write(move |conn| {
+            let partner = find(conn, id)?
+                .edit_profile(profile, now)
+                .set_standing(standing, now);
+            partners::update(conn, &partner)?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "partner.updated",
+                format!("partner/{id}"),
+                now,
+            )?;
+            Ok::<_, ApiError>(partner)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PartnerDto::from(&partner)))
+}

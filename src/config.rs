@@ -1,0 +1,333 @@
+//! Typed settings from the environment (API.md "Process and configuration").
+//! Every bad value is reported as one line naming its variable.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use thiserror::Error;
+
+use crate::domain::enrollment::ReviewMode;
+use crate::domain::values::TenantId;
+
+pub const DEFAULT_OPERATOR_TENANT: &str = "00000000-0000-0000-0000-000000000001";
+/// Where the development key and the default SQLite file live.
+pub const DATA_DIR: &str = "data";
+
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(variable: &'static str, message: impl Into<String>) -> Self {
+        ConfigError {
+            variable,
+            message: message.into(),
+        }
+    }
+}
+
+/// The raw configuration, from flags or the environment.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// A SQLite file path (or sqlite://path, or :memory:), or a postgres:// URL
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "data/csp-transition.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Listen address
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind_addr: String,
+    /// Base of the links put in invitations (default http://BIND_ADDR)
+    #[arg(long, env = "PUBLIC_BASE_URL", global = true)]
+    pub public_base_url: Option<String>,
+    /// HS256 key, at least 32 bytes
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    /// RS256 verification key (PEM public key)
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE", global = true)]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// RS256 verification keys (JWKS document with kids)
+    #[arg(long, env = "JWT_JWKS_FILE", global = true)]
+    pub jwt_jwks_file: Option<PathBuf>,
+    /// When set, tokens must carry this `iss`
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// When set, tokens must carry this `aud`
+    #[arg(long, env = "JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+    /// The operator (program owner) tenant
+    #[arg(long, env = "OPERATOR_TENANT_ID", default_value = DEFAULT_OPERATOR_TENANT, global = true)]
+    pub operator_tenant_id: String,
+    /// auto: approve enrollments at submission; manual: wait for the operator
+    #[arg(long, env = "ENROLLMENT_REVIEW", default_value = "auto", global = true)]
+    pub enrollment_review: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path, or `:memory:`.
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<DatabaseUrl, ConfigError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(ConfigError::new("DATABASE_URL", "must not be empty"));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(raw.to_owned()));
+        }
+        if let Some((scheme, _)) = raw.split_once("://") {
+            if scheme != "sqlite" {
+                return Err(ConfigError::new(
+                    "DATABASE_URL",
+                    format!(
+                        "unsupported scheme {scheme}://; use a SQLite path, sqlite://path or postgres://"
+                    ),
+                ));
+            }
+        }
+        let path = raw.strip_prefix("sqlite://").unwrap_or(raw);
+        if path.is_empty() {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "sqlite:// needs a file path",
+            ));
+        }
+        Ok(DatabaseUrl::Sqlite(path.to_owned()))
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Where tokens are verified from; loaded by `auth`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySources {
+    pub hs256_secret: Option<String>,
+    pub rsa_public_key_file: Option<PathBuf>,
+    pub jwks_file: Option<PathBuf>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+}
+
+impl KeySources {
+    pub fn is_empty(&self) -> bool {
+        self.hs256_secret.is_none()
+            && self.rsa_public_key_file.is_none()
+            && self.jwks_file.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseUrl,
+    pub bind_addr: SocketAddr,
+    /// No trailing slash; None: `http://` and the address actually bound.
+    pub public_base_url: Option<String>,
+    pub keys: KeySources,
+    pub operator_tenant: TenantId,
+    pub review: ReviewMode,
+    pub data_dir: PathBuf,
+}
+
+impl Settings {
+    pub fn from_args(args: &ConfigArgs) -> Result<Settings, ConfigError> {
+        let database = DatabaseUrl::parse(&args.database_url)?;
+        let bind_addr: SocketAddr = args.bind_addr.trim().parse().map_err(|_| {
+            ConfigError::new(
+                "BIND_ADDR",
+                format!(
+                    "{:?} is not an address such as 127.0.0.1:8080",
+                    args.bind_addr
+                ),
+            )
+        })?;
+        let public_base_url = args
+            .public_base_url
+            .as_deref()
+            .map(parse_base_url)
+            .transpose()?;
+        let hs256_secret = match &args.jwt_secret {
+            Some(secret) if secret.len() < 32 => {
+                return Err(ConfigError::new("JWT_SECRET", "must be at least 32 bytes"));
+            }
+            other => other.clone(),
+        };
+        let keys = KeySources {
+            hs256_secret,
+            rsa_public_key_file: existing_file("JWT_PUBLIC_KEY_FILE", &args.jwt_public_key_file)?,
+            jwks_file: existing_file("JWT_JWKS_FILE", &args.jwt_jwks_file)?,
+            issuer: non_empty("JWT_ISSUER", &args.jwt_issuer)?,
+            audience: non_empty("JWT_AUDIENCE", &args.jwt_audience)?,
+        };
+        let operator_tenant = TenantId::parse(&args.operator_tenant_id)
+            .map_err(|e| ConfigError::new("OPERATOR_TENANT_ID", e.to_string()))?;
+        let review = match args.enrollment_review.trim() {
+            "auto" => ReviewMode::Auto,
+            "manual" => ReviewMode::Manual,
+            other => {
+                return Err(ConfigError::new(
+                    "ENROLLMENT_REVIEW",
+                    format!("{other:?} is neither auto nor manual"),
+                ));
+            }
+        };
+        Ok(Settings {
+            database,
+            bind_addr,
+            public_base_url,
+            keys,
+            operator_tenant,
+            review,
+            data_dir: PathBuf::from(DATA_DIR),
+        })
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<String, ConfigError> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host)
+            if !host.is_empty()
+                && !host.contains(char::is_whitespace)
+                && !host.contains(['?', '#']) =>
+        {
+            Ok(url.to_owned())
+        }
+        _ => Err(ConfigError::new(
+            "PUBLIC_BASE_URL",
+            "must be an http:// or https:// URL without query",
+        )),
+    }
+}
+
+fn existing_file(
+    variable: &'static str,
+    path: &Option<PathBuf>,
+) -> Result<Option<PathBuf>, ConfigError> {
+    match path {
+        None => Ok(None),
+        Some(p) if is_file(p) => Ok(Some(p.clone())),
+        Some(p) => Err(ConfigError::new(
+            variable,
+            format!("{} is not a readable file", p.display()),
+        )),
+    }
+}
+
+fn is_file(path: &Path) -> bool {
+    path.metadata().is_ok_and(|m| m.is_file())
+}
+
+fn non_empty(
+    variable: &'static str,
+    value: &Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("") => Err(ConfigError::new(variable, "must not be empty when set")),
+        Some(v) => Ok(Some(v.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        args: ConfigArgs,
+    }
+
+    fn settings(flags: &[&str]) -> Result<Settings, ConfigError> {
+        let mut argv = vec!["probe"];
+        argv.extend_from_slice(flags);
+        let probe =
+            Probe::try_parse_from(argv).map_err(|e| ConfigError::new("ARGS", e.to_string()))?;
+        Settings::from_args(&probe.args)
+    }
+
+    #[test]
+    fn database_urls_pick_the_backend_from_the_scheme() {
+        let cases = [
+            ("data/x.db", Ok(DatabaseUrl::Sqlite("data/x.db".into()))),
+            (
+                "sqlite://tmp/x.db",
+                Ok(DatabaseUrl::Sqlite("tmp/x.db".into())),
+            ),
+            (":memory:", Ok(DatabaseUrl::Sqlite(":memory:".into()))),
+            (
+                "postgres://u@h/db",
+                Ok(DatabaseUrl::Postgres("postgres://u@h/db".into())),
+            ),
+            (
+                "postgresql://u@h/db",
+                Ok(DatabaseUrl::Postgres("postgresql://u@h/db".into())),
+            ),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(DatabaseUrl::parse(raw), want, "{raw}");
+        }
+        for bad in ["mysql://h/db", "", "sqlite://"] {
+            assert_eq!(
+                DatabaseUrl::parse(bad).map_err(|e| e.variable),
+                Err("DATABASE_URL"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["--bind-addr", "localhost"], "BIND_ADDR"),
+            (&["--jwt-secret", "short"], "JWT_SECRET"),
+            (&["--operator-tenant-id", "op"], "OPERATOR_TENANT_ID"),
+            (&["--enrollment-review", "sometimes"], "ENROLLMENT_REVIEW"),
+            (&["--public-base-url", "ftp://x"], "PUBLIC_BASE_URL"),
+            (&["--jwt-jwks-file", "/no/such/file.json"], "JWT_JWKS_FILE"),
+        ];
+        for (flags, variable) in cases {
+            let err = settings(flags).err().map(|e| e.variable);
+            assert_eq!(err, Some(variable), "{flags:?}");
+        }
+    }
+
+    #[test]
+    fn defaults_serve_locally() {
+        let s = settings(&[]).expect("defaults");
+        assert_eq!(s.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.public_base_url, None);
+        assert_eq!(s.review, ReviewMode::Auto);
+        assert_eq!(s.operator_tenant.to_string(), DEFAULT_OPERATOR_TENANT);
+        let s = settings(&["--public-base-url", "https://csp.example.com/"]).expect("url");
+        assert_eq!(
+            s.public_base_url.as_deref(),
+            Some("https://csp.example.com")
+        );
+    }
+}

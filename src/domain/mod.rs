@@ -1,0 +1,17 @@
+//! The business rules (R1..R30 of DOMAIN.md): pure types, state machines and policy.
+//! Nothing here does IO; time and ids are passed in.
+
+pub mod access;
+pub mod agreement;
+pub mod business_days;
+pub mod enrollment;
+pub mod error;
+pub mod incentive;
+pub mod notification;
+pub mod partner;
+pub mod program;
+pub mod region;
+pub mod role;
+pub mod values;
+
+pub use error::DomainError;

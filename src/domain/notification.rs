@@ -1,0 +1,113 @@
+//! E-mails the service sends, written to the outbox first (R7, R26, R30).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::enrollment::Enrollment;
+use super::incentive::IncentiveInvitation;
+use super::partner::Partner;
+use super::values::{Email, TenantId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    EnrollmentApproved,
+    EnrollmentRejected,
+    IncentiveInvitation,
+    PartnershipInvitation,
+    CustomerInvitation,
+    CustomerAccepted,
+}
+
+impl NotificationKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            NotificationKind::EnrollmentApproved => "enrollment_approved",
+            NotificationKind::EnrollmentRejected => "enrollment_rejected",
+            NotificationKind::IncentiveInvitation => "incentive_invitation",
+            NotificationKind::PartnershipInvitation => "partnership_invitation",
+            NotificationKind::CustomerInvitation => "customer_invitation",
+            NotificationKind::CustomerAccepted => "customer_accepted",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: Uuid,
+    /// The tenant whose notification list shows it.
+    pub tenant_id: TenantId,
+    pub kind: NotificationKind,
+    pub to: Email,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Notification {
+    /// R7: the approval notice goes to the primary contact given on the form.
+    pub fn enrollment_approved(
+        partner: &Partner,
+        e: &Enrollment,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Notification {
+        Notification {
+            id,
+            tenant_id: partner.tenant_id,
+            kind: NotificationKind::EnrollmentApproved,
+            to: e.primary_contact_email.clone(),
+            subject: "Your indirect reseller enrollment is approved".into(),
+            body: format!(
+                "Hello {},\n\nyour enrollment as indirect reseller was approved. Sign in and accept the \
+                 indirect reseller agreement to turn on the indirect reseller capabilities.\n\n\
+                 Once approved, the indirect reseller capabilities cannot be removed.",
+                partner.company_name.as_str()
+            ),
+            created_at: now,
+        }
+    }
+
+    pub fn enrollment_rejected(
+        partner: &Partner,
+        e: &Enrollment,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Notification {
+        Notification {
+            id,
+            tenant_id: partner.tenant_id,
+            kind: NotificationKind::EnrollmentRejected,
+            to: e.primary_contact_email.clone(),
+            subject: "Your indirect reseller enrollment was not approved".into(),
+            body: format!(
+                "Hello {},\n\nyour enrollment as indirect reseller was not approved.\n\nReason: {}\n\n\
+                 You may correct the partner profile and submit the enrollment again.",
+                partner.company_name.as_str(),
+                e.rejection_reason.as_deref().unwrap_or("none given")
+            ),
+            created_at: now,
+        }
+    }
+
+    /// R26: the incentive invitation goes to the MPN account's e-mail.
+    pub fn incentive_invitation(
+        partner: &Partner,
+        inv: &IncentiveInvitation,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Notification {
+        Notification {
+            id,
+            tenant_id: partner.tenant_id,
+            kind: NotificationKind::IncentiveInvitation,
+            to: inv.sent_to.clone(),
+            subject: "Invitation to the indirect reseller incentive program".into(),
+            body: format!(
+                "Hello {},\n\nyou are invited to enroll in the indirect reseller incentive program. \
+                 Enroll from the incentives page of your partner account.",
+                partner.company_name.as_str()
+            ),
+            created_at: now,
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! csp-transition: moves a CSP direct bill partner to indirect reseller (see README.md).
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

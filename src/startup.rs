@@ -1,0 +1,132 @@
+//! Builds the application (routes and OpenAPI from one list), binds and runs it.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use thiserror::Error;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::doc::ApiDoc;
+use crate::api::extract::{BODY_LIMIT, path_error, query_error};
+use crate::api::fallback::{self, RouteTable};
+use crate::api::{self, request_id};
+use crate::auth::Verifier;
+use crate::clock::Clock;
+use crate::config::{ConfigError, Settings};
+use crate::domain::enrollment::ReviewMode;
+use crate::domain::values::TenantId;
+use crate::store::{Db, StoreError};
+
+/// What every request can reach. No business state: that lives in the database.
+pub struct AppState {
+    pub db: Db,
+    pub verifier: Verifier,
+    pub operator_tenant: TenantId,
+    pub review: ReviewMode,
+    /// Base of invitation links, no trailing slash.
+    pub public_base_url: String,
+    pub clock: Clock,
+    pub routes: RouteTable,
+}
+
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("DATABASE_URL: {0}")]
+    Store(#[from] StoreError),
+    #[error("BIND_ADDR: {0}")]
+    Bind(#[from] std::io::Error),
+}
+
+/// The OpenAPI document, collected from the same route list the server uses.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(api::routes)
+        .split_for_parts();
+    doc
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    base_url: String,
+}
+
+impl Application {
+    /// Connects, migrates, loads keys and binds; `run` then serves.
+    pub fn build(settings: &Settings, clock: Clock) -> Result<Application, StartupError> {
+        let verifier = Verifier::load(&settings.keys, &settings.data_dir)?;
+        let db = Db::connect(&settings.database)?;
+        let applied = db.migrate()?;
+        tracing::info!(
+            backend = db.backend(),
+            applied = applied.len(),
+            "database ready"
+        );
+        let listener = TcpListener::bind(settings.bind_addr)?;
+        let local = listener.local_addr()?;
+        let base_url = settings
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
+        let doc = openapi();
+        let state = web::Data::new(AppState {
+            db,
+            verifier,
+            operator_tenant: settings.operator_tenant,
+            review: settings.review,
+            public_base_url: base_url.clone(),
+            clock,
+            routes: RouteTable::from_openapi(&doc),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .wrap(from_fn(request_id::middleware))
+                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", doc.clone()))
+                .route("/swagger-ui", web::get().to(swagger_redirect))
+                .configure(|cfg| {
+                    api::routes(&mut utoipa_actix_web::service_config::ServiceConfig::new(
+                        cfg,
+                    ))
+                })
+                .default_service(web::to(fallback::handler))
+        })
+        .listen(listener)?
+        .run();
+        tracing::info!(address = %local, base_url = %base_url, "serving; Swagger UI at /swagger-ui/");
+        Ok(Application {
+            server,
+            port: local.port(),
+            base_url,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn swagger_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("location", "/swagger-ui/"))
+        .finish()
+}

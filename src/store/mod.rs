@@ -1,0 +1,239 @@
+//! Persistence: one diesel `MultiConnection` over SQLite and PostgreSQL, an r2d2 pool, the
+//! embedded migrations, and one repository module per aggregate.
+
+pub mod agreements;
+pub mod audit;
+pub mod enrollments;
+pub mod incentives;
+pub mod models;
+pub mod outbox;
+pub mod page;
+pub mod partners;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, Pool, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use thiserror::Error;
+
+use crate::config::DatabaseUrl;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection type over both backends; portable SQL types only (Text ids, Timestamp).
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Database(#[from] DieselError),
+    /// A unique key refused the row: it exists already.
+    #[error("duplicate row")]
+    Duplicate,
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl From<r2d2::PoolError> for StoreError {
+    fn from(e: r2d2::PoolError) -> StoreError {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+/// A unique index refused the row: somebody else got there first.
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Maps a unique violation on insert to `StoreError::Duplicate`.
+pub fn insert_result(result: QueryResult<usize>) -> Result<(), StoreError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Opens a connection for the backend the URL names. The derived `establish` would try each
+/// backend in turn and hide the real error.
+pub fn establish(url: &DatabaseUrl) -> ConnectionResult<AnyConnection> {
+    match url {
+        DatabaseUrl::Postgres(url) => {
+            diesel::PgConnection::establish(url).map(AnyConnection::Postgresql)
+        }
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = diesel::SqliteConnection::establish(path)?;
+            // Per connection: WAL lets readers run beside the writer, busy_timeout waits for the
+            // write lock instead of failing with "database is locked".
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA synchronous = NORMAL;",
+            )
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+            Ok(AnyConnection::Sqlite(conn))
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The pool, and the one way handlers reach the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    pub fn connect(url: &DatabaseUrl) -> Result<Db, StoreError> {
+        let in_memory = matches!(url, DatabaseUrl::Sqlite(path) if path == ":memory:");
+        if let DatabaseUrl::Sqlite(path) = url {
+            if !in_memory {
+                if let Some(dir) = std::path::Path::new(path)
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+            }
+        }
+        if !in_memory {
+            // WAL is a property of the file: switch it once, before the pool opens connections
+            // side by side (several switching at once get "database is locked").
+            establish(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        }
+        let builder = Pool::builder().connection_timeout(Duration::from_secs(10));
+        // Each in-memory SQLite connection is its own database: keep exactly one, forever.
+        let builder = if in_memory {
+            builder
+                .max_size(1)
+                .min_idle(Some(1))
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            builder.max_size(10)
+        };
+        let pool = builder
+            .build(Manager { url: url.clone() })
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Db {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.url.backend()
+    }
+
+    /// Runs the pending migrations of this backend; returns their names.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.pool.get()?;
+        run_migrations(&mut conn)
+    }
+
+    /// Reads on a pooled connection, off the async threads.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + From<actix_web::error::BlockingError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(StoreError::from)?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Changes state in one transaction: all of it is written, or none.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + From<actix_web::error::BlockingError> + Send + 'static,
+    {
+        self.read(move |conn| write_transaction(conn, f)).await
+    }
+}
+
+pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    let source = match conn {
+        AnyConnection::Sqlite(_) => SQLITE_MIGRATIONS,
+        AnyConnection::Postgresql(_) => POSTGRES_MIGRATIONS,
+    };
+    conn.run_pending_migrations(source)
+        .map(|done| done.iter().map(|v| v.to_string()).collect())
+        .map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+type AnyTransactions = <AnyConnection as Connection>::TransactionManager;
+
+/// A write transaction. SQLite starts it with `BEGIN IMMEDIATE`, so two writers queue on
+/// `busy_timeout` instead of one failing when its read lock cannot be upgraded.
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<StoreError>,
+{
+    let begun = match conn {
+        AnyConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+        }
+        AnyConnection::Postgresql(_) => AnyTransactions::begin_transaction(conn),
+    };
+    begun.map_err(StoreError::from)?;
+    match f(conn) {
+        Ok(value) => match AnyTransactions::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                // Best effort: the commit error is the one worth reporting.
+                let _ = AnyTransactions::rollback_transaction(conn);
+                Err(StoreError::from(e).into())
+            }
+        },
+        Err(e) => {
+            AnyTransactions::rollback_transaction(conn).map_err(StoreError::from)?;
+            Err(e)
+        }
+    }
+}
