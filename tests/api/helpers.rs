@@ -1,0 +1,373 @@
+//! `TestApp`: the real server on port 0 over a fresh database, and callers with real tokens.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{Duration, Utc};
+use csp_transition::auth::{Claims, mint};
+use csp_transition::clock::Clock;
+use csp_transition::config::{ConfigArgs, Settings};
+use csp_transition::startup::Application;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const OPERATOR: &str = "00000000-0000-0000-0000-000000000001";
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// A database of its own: a temporary SQLite file, or a new PostgreSQL database when
+/// `TEST_DATABASE_URL` names a server.
+pub struct TestDb {
+    pub url: String,
+    admin_url: Option<String>,
+    name: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("csp_test_{}", Uuid::new_v4().simple());
+                let mut conn =
+                    PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL reachable");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .expect("URL with a database");
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    admin_url: Some(admin_url),
+                    name,
+                    _dir: dir,
+                }
+            }
+            _ => {
+                let url = dir.path().join("test.db").to_string_lossy().into_owned();
+                TestDb {
+                    url,
+                    admin_url: None,
+                    name: String::new(),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.admin_url.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(admin) = &self.admin_url {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub fn default_args(db: &TestDb, data_dir: &std::path::Path) -> ConfigArgs {
+    let _ = data_dir;
+    ConfigArgs {
+        database_url: db.url.clone(),
+        bind_addr: "127.0.0.1:0".into(),
+        public_base_url: None,
+        jwt_secret: Some(SECRET.into()),
+        jwt_public_key_file: None,
+        jwt_jwks_file: None,
+        jwt_issuer: None,
+        jwt_audience: None,
+        operator_tenant_id: OPERATOR.into(),
+        enrollment_review: "auto".into(),
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    /// Seconds added to the real time: the service's clock in tests.
+    offset_secs: Arc<AtomicI64>,
+    _data: tempfile::TempDir,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub headers: HeaderMap,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `field`s named in a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        self.body
+    }
+
+    #[track_caller]
+    pub fn expect_problem(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "answer: {}",
+            self.body
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut ConfigArgs)) -> TestApp {
+        let db = TestDb::new();
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut args = default_args(&db, data.path());
+        configure(&mut args);
+        let mut settings = Settings::from_args(&args).expect("test settings");
+        settings.data_dir = data.path().to_path_buf();
+        let offset_secs = Arc::new(AtomicI64::new(0));
+        let offset = offset_secs.clone();
+        let clock =
+            Clock::from_fn(move || Utc::now() + Duration::seconds(offset.load(Ordering::SeqCst)));
+        let app = Application::build(&settings, clock).expect("application starts");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run());
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            db,
+            offset_secs,
+            _data: data,
+        }
+    }
+
+    /// Moves the service's clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.offset_secs
+            .fetch_add(by.num_seconds(), Ordering::SeqCst);
+    }
+
+    pub fn token(&self, tenant: &str, roles: &[&str]) -> String {
+        token_for(tenant, roles, "user@test")
+    }
+
+    /// A caller acting for `tenant` with `roles`.
+    pub fn as_(&self, tenant: impl ToString, roles: &[&str]) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: Some(self.token(&tenant.to_string(), roles)),
+        }
+    }
+
+    pub fn with_token(&self, token: impl Into<String>) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: Some(token.into()),
+        }
+    }
+
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: None,
+        }
+    }
+
+    pub fn operator(&self) -> Caller<'_> {
+        self.as_(OPERATOR, &["ProgramAdmin"])
+    }
+
+    pub fn ga(&self, tenant: impl ToString) -> Caller<'_> {
+        self.as_(tenant, &["GlobalAdmin"])
+    }
+
+    /// Registers a partner with a complete profile, identified for offboarding (R2, R4).
+    pub async fn partner(&self) -> String {
+        self.partner_with(json!({})).await
+    }
+
+    /// Registers a partner; `overrides` replaces fields of the complete default profile.
+    pub async fn partner_with(&self, overrides: Value) -> String {
+        let id = Uuid::new_v4().to_string();
+        let mut body = json!({
+            "tenant_id": id,
+            "company_name": "Contoso Ltd",
+            "region": "DE",
+            "mpn_id": "4433221",
+            "primary_contact_email": "ops@contoso.com",
+            "mpn_account_email": "mpn@contoso.com",
+            "offboarding_identified": true
+        });
+        if let (Some(base), Some(extra)) = (body.as_object_mut(), overrides.as_object()) {
+            for (k, v) in extra {
+                if v.is_null() {
+                    base.remove(k);
+                } else {
+                    base.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        self.operator().post("/v1/partners", body).await.expect(201);
+        id
+    }
+
+    /// A partner whose enrollment is approved (auto review) and agreement accepted (R11).
+    pub async fn indirect_partner(&self) -> String {
+        let id = self.partner().await;
+        self.ga(&id)
+            .post(
+                &format!("/v1/partners/{id}/indirect-reseller-enrollment"),
+                json!({}),
+            )
+            .await
+            .expect(201);
+        let version = self
+            .ga(&id)
+            .get("/v1/agreements/indirect-reseller")
+            .await
+            .expect(200)["version"]
+            .clone();
+        self.ga(&id)
+            .post(
+                &format!("/v1/partners/{id}/agreement-acceptances"),
+                json!({ "agreement_version": version }),
+            )
+            .await
+            .expect(201);
+        id
+    }
+}
+
+pub fn token_for(tenant: &str, roles: &[&str], sub: &str) -> String {
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = Claims {
+        sub: sub.into(),
+        tid: tenant.into(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        exp: now + 600,
+        iat: Some(now),
+        iss: None,
+        aud: None,
+    };
+    mint(SECRET, &claims).expect("token")
+}
+
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl Caller<'_> {
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Resp {
+        let mut req = self
+            .app
+            .client
+            .request(method, format!("{}{path}", self.app.base));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        into_resp(req.send().await.expect("request sent")).await
+    }
+
+    /// A body sent exactly as given.
+    pub async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
+        let mut req = self
+            .app
+            .client
+            .request(method, format!("{}{path}", self.app.base))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        into_resp(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn post_empty(&self, path: &str) -> Resp {
+        self.send(reqwest::Method::POST, path, None).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Resp {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Resp {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+}
+
+async fn into_resp(res: reqwest::Response) -> Resp {
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Resp {
+        status,
+        body,
+        headers,
+    }
+}

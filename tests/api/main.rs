@@ -1,0 +1,14 @@
+//! One integration test binary: the real server over HTTP, on SQLite by default and on
+//! PostgreSQL when TEST_DATABASE_URL is set.
+
+mod agreement;
+mod auth;
+mod enrollment;
+mod errors;
+mod helpers;
+mod incentives;
+mod migrations;
+mod openapi;
+mod operations;
+mod outbox_audit;
+mod partners;

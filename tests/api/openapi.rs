@@ -1,0 +1,37 @@
+//! The committed contract equals the generated document. `UPDATE_OPENAPI=1` rewrites it.
+
+use std::path::Path;
+
+#[test]
+fn committed_openapi_matches_the_generated_document() {
+    let generated = csp_transition::startup::openapi()
+        .to_pretty_json()
+        .expect("serialises")
+        + "\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json differs from the generated document; run `UPDATE_OPENAPI=1 cargo test openapi` and review the diff"
+    );
+}
+
+#[test]
+fn every_operation_documents_auth_and_problems() {
+    let doc = serde_json::to_value(csp_transition::startup::openapi()).unwrap();
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            if path.starts_with("/v1/") {
+                assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+                assert!(responses.contains_key("403"), "{method} {path} lacks 403");
+            }
+        }
+    }
+}
