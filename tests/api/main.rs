@@ -3,6 +3,7 @@
 
 mod agreement;
 mod auth;
+mod cli;
 mod enrollment;
 mod errors;
 mod helpers;
