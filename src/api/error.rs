@@ -196,6 +196,16 @@ fn title(code: &str) -> &'static str {
         "already_accepted" => "Agreement already accepted",
         "indirect_reseller_not_active" => "Indirect reseller not active",
         "incentive_not_invited" => "Not invited to the incentive program",
+        "invalid_invitation_token" => "Invitation token does not match",
+        "invitation_expired" => "Invitation expired",
+        "invitation_pending" => "Invitation already open",
+        "relationship_exists" => "Provider already in the list",
+        "invitation_link_missing" => "Invitation link missing",
+        "no_provider_relationship" => "No active provider relationship",
+        "direct_bill_required" => "Direct bill required",
+        "already_indirect" => "Already an indirect reseller customer",
+        "wrong_customer" => "Invitation for another customer",
+        "store_for_business_unsupported" => "Store for Business customer",
         "method_not_allowed" => "Method not allowed",
         "payload_too_large" => "Payload too large",
         "unsupported_media_type" => "Unsupported media type",
@@ -279,6 +289,36 @@ impl From<DomainError> for ApiError {
                 detail,
             ),
             DomainError::IncentiveNotInvited => ApiError::conflict("incentive_not_invited", detail),
+            DomainError::InvalidInvitationToken => {
+                ApiError::new(StatusCode::NOT_FOUND, "invalid_invitation_token", detail)
+            }
+            DomainError::InvitationExpired(_) => {
+                ApiError::new(StatusCode::GONE, "invitation_expired", detail)
+            }
+            DomainError::InvitationPending(_) => ApiError::conflict("invitation_pending", detail),
+            DomainError::RelationshipExists => ApiError::conflict("relationship_exists", detail),
+            DomainError::InvitationLinkMissing(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invitation_link_missing",
+                detail,
+            )
+            .with_errors(vec![FieldError::new(
+                "body",
+                "must contain the invitation link unchanged",
+            )]),
+            DomainError::NoProviderRelationship => {
+                ApiError::conflict("no_provider_relationship", detail)
+            }
+            DomainError::DirectBillRequired => {
+                ApiError::new(StatusCode::FORBIDDEN, "direct_bill_required", detail)
+            }
+            DomainError::AlreadyIndirect => ApiError::conflict("already_indirect", detail),
+            DomainError::WrongCustomer => {
+                ApiError::new(StatusCode::FORBIDDEN, "wrong_customer", detail)
+            }
+            DomainError::StoreForBusinessUnsupported => {
+                ApiError::conflict("store_for_business_unsupported", detail)
+            }
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod agreement;
 pub mod audit;
+pub mod customer_invitations;
+pub mod customers;
 pub mod doc;
 pub mod enrollment;
 pub mod error;
@@ -11,6 +13,7 @@ pub mod health;
 pub mod incentives;
 pub mod notifications;
 pub mod partners;
+pub mod partnerships;
 pub mod program_info;
 pub mod providers;
 pub mod request_id;
@@ -32,7 +35,28 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(agreement::current)
         .service(agreement::accept)
         .service(program_info::read)
+        .service(providers::register)
         .service(providers::search)
+        .service(providers::read)
+        .service(providers::resellers)
+        .service(partnerships::invite)
+        .service(partnerships::list)
+        .service(partnerships::view)
+        .service(partnerships::accept)
+        .service(partnerships::decline)
+        .service(partnerships::providers_of)
+        .service(customers::create)
+        .service(customers::create_for_reseller)
+        .service(customers::list)
+        .service(customers::read)
+        .service(customers::capabilities)
+        .service(customer_invitations::create)
+        .service(customer_invitations::list)
+        .service(customer_invitations::edit_email)
+        .service(customer_invitations::done)
+        .service(customer_invitations::revoke)
+        .service(customer_invitations::view)
+        .service(customer_invitations::accept)
         .service(incentives::read)
         .service(incentives::enroll)
         .service(notifications::list)

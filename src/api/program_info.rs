@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::domain::access::Operation;
 use crate::domain::enrollment::next_step;
 use crate::startup::AppState;
-use crate::store::{agreements, enrollments, partners};
+use crate::store::{agreements, enrollments, partners, partnerships};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProgramInfo {
@@ -52,7 +52,7 @@ pub async fn read(
                 .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
             let latest = enrollments::latest(conn, id)?;
             let accepted = agreements::find(conn, id)?.is_some();
-            let active_providers = 0;
+            let active_providers = partnerships::count_providers(conn, id)?;
             Ok::<_, ApiError>(ProgramInfo {
                 programs: partner
                     .programs()

@@ -1,31 +1,75 @@
-//! The official indirect provider directory (R14), closed until the agreement is accepted (R12).
+//! The indirect provider directory (R14), closed until the agreement is accepted (R12).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
-use super::error::{ApiError, BadRequest, Unauthenticated};
-use super::extract::PageParams;
+use super::audit;
+use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::extract::{ApiJson, Fields, PageParams, path_tenant};
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
+use crate::domain::partner::Partner;
+use crate::domain::provider::{self, Provider, Service};
+use crate::domain::region::Region;
+use crate::domain::values::{CompanyName, Email, TenantId};
 use crate::startup::AppState;
-use crate::store::partners;
+use crate::store::{AnyConnection, StoreError, partners, partnerships, providers};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProviderDto {
     #[schema(format = "uuid")]
     pub tenant_id: String,
+    #[schema(example = "Northwind Distribution")]
     pub name: String,
+    #[schema(example = json!(["AT", "DE"]))]
     pub regions: Vec<String>,
+    #[schema(example = json!(["marketing", "technical_training"]))]
     pub services: Vec<String>,
     pub contact_email: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Provider> for ProviderDto {
+    fn from(p: &Provider) -> Self {
+        ProviderDto {
+            tenant_id: p.tenant_id.to_string(),
+            name: p.name.as_str().to_owned(),
+            regions: p.regions.iter().map(|r| r.as_str().to_owned()).collect(),
+            services: p.services.iter().map(|s| s.name().to_owned()).collect(),
+            contact_email: p.contact_email.as_str().to_owned(),
+            created_at: p.created_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProviderPage {
     pub items: Vec<ProviderDto>,
     pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterProvider {
+    #[schema(format = "uuid")]
+    pub tenant_id: String,
+    #[schema(example = "Northwind Distribution")]
+    pub name: String,
+    /// ISO 3166-1 alpha-2 codes.
+    #[schema(example = json!(["DE", "AT"]))]
+    #[validate(length(min = 1, max = 250))]
+    pub regions: Vec<String>,
+    /// `technical_training`, `marketing`, `financing_and_credit`.
+    #[schema(example = json!(["technical_training", "financing_and_credit"]))]
+    #[validate(length(min = 1, max = 3))]
+    pub services: Vec<String>,
+    #[schema(example = "partners@northwind.example")]
+    pub contact_email: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -35,40 +79,239 @@ pub struct ProviderFilter {
     pub region: Option<String>,
     /// `technical_training`, `marketing` or `financing_and_credit`.
     pub service: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
 }
 
-/// Search the provider directory (R14). Partners need the accepted agreement (R12).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResellerDto {
+    #[schema(format = "uuid")]
+    pub partner_id: String,
+    pub company_name: String,
+    #[schema(example = "active")]
+    pub status: String,
+    pub established_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResellerPage {
+    pub items: Vec<ResellerDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// R12: the partner has accepted the agreement (the operator passes).
+pub fn require_indirect(conn: &mut AnyConnection, partner: TenantId) -> Result<Partner, ApiError> {
+    let partner = partners::find(conn, partner)?.ok_or(DomainError::IndirectResellerNotActive)?;
+    partner.require_indirect_reseller()?;
+    Ok(partner)
+}
+
+async fn directory_open(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    if caller.is_operator() {
+        return Ok(());
+    }
+    let tenant = caller.tenant();
+    state
+        .db
+        .read(move |conn| require_indirect(conn, tenant).map(|_| ()))
+        .await
+}
+
+/// Register an indirect provider in the directory (operator).
 #[utoipa::path(
     tag = "providers",
-    params(ProviderFilter, PageParams),
+    request_body = RegisterProvider,
+    responses(
+        (status = 201, body = ProviderDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 409, description = "`provider_exists` (or `partner_exists`: the tenant is a partner)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/indirect-providers")]
+pub async fn register(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<RegisterProvider>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Operation::RegisterProvider, None)?;
+    let body = body.0;
+    let mut fields = Fields::default();
+    let tenant_id = fields.take("tenant_id", TenantId::parse(&body.tenant_id));
+    let name = fields.take("name", CompanyName::parse(&body.name));
+    let regions = fields.take("regions", provider::regions(&body.regions));
+    let services = fields.take("services", provider::services(&body.services));
+    let contact = fields.take("contact_email", Email::parse(&body.contact_email));
+    let (Some(tenant_id), Some(name), Some(regions), Some(services), Some(contact_email)) =
+        (tenant_id, name, regions, services, contact)
+    else {
+        return Err(fields.into_error());
+    };
+    let now = state.clock.now();
+    let p = Provider {
+        tenant_id,
+        name,
+        regions,
+        services,
+        contact_email,
+        created_at: now,
+    };
+    let saved = p.clone();
+    state
+        .db
+        .write(move |conn| {
+            if partners::find(conn, saved.tenant_id)?.is_some() {
+                return Err(ApiError::conflict(
+                    "partner_exists",
+                    "this tenant is registered as a partner",
+                ));
+            }
+            providers::insert(conn, &saved).map_err(|e| match e {
+                StoreError::Duplicate => ApiError::conflict(
+                    "provider_exists",
+                    "a provider is already registered for this tenant",
+                ),
+                other => other.into(),
+            })?;
+            audit::record(
+                conn,
+                &caller,
+                saved.tenant_id,
+                "provider.registered",
+                format!("provider/{}", saved.tenant_id),
+                now,
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/v1/indirect-providers/{}", p.tenant_id)))
+        .json(ProviderDto::from(&p)))
+}
+
+/// Search the provider directory by region and service (R14). Partners need the accepted
+/// agreement (R12: 403 `indirect_reseller_not_active`).
+#[utoipa::path(
+    tag = "providers",
+    params(ProviderFilter),
     responses(
         (status = 200, body = ProviderPage),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
-        (status = 403, description = "`indirect_reseller_not_active` before the agreement (R12)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 403, response = Forbidden),
     )
 )]
 #[get("/v1/indirect-providers")]
 pub async fn search(
     state: web::Data<AppState>,
     caller: Caller,
-    _filter: web::Query<ProviderFilter>,
-    params: web::Query<PageParams>,
+    filter: web::Query<ProviderFilter>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Operation::SearchProviders, None)?;
-    params.page()?;
-    if !caller.is_operator() {
-        let tenant = caller.tenant();
-        state
-            .db
-            .read(move |conn| match partners::find(conn, tenant)? {
-                Some(partner) => partner.require_indirect_reseller().map_err(ApiError::from),
-                None => Err(DomainError::IndirectResellerNotActive.into()),
-            })
-            .await?;
+    let filter = filter.into_inner();
+    let page = PageParams {
+        limit: filter.limit,
+        cursor: filter.cursor,
     }
+    .page()?;
+    let region = filter
+        .region
+        .as_deref()
+        .map(Region::parse)
+        .transpose()
+        .map_err(|e| query_field("region", e.0))?;
+    let service = filter
+        .service
+        .as_deref()
+        .map(Service::parse)
+        .transpose()
+        .map_err(|e| query_field("service", e.0))?;
+    directory_open(&state, &caller).await?;
+    let found = state
+        .db
+        .read(move |conn| {
+            providers::search(conn, region.as_ref(), service, &page).map_err(ApiError::from)
+        })
+        .await?;
+    let page = found.map(|p| ProviderDto::from(&p));
     Ok(HttpResponse::Ok().json(ProviderPage {
-        items: Vec::new(),
-        next_cursor: None,
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+fn query_field(field: &str, message: String) -> ApiError {
+    ApiError::bad_request(format!("query parameter {field} {message}"))
+        .with_errors(vec![super::error::FieldError::new(field, message)])
+}
+
+/// One provider of the directory (R14, R12).
+#[utoipa::path(
+    tag = "providers",
+    params(("provider_id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, body = ProviderDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/v1/indirect-providers/{provider_id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    provider_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("provider_id", &provider_id)?;
+    caller.require(Operation::SearchProviders, None)?;
+    directory_open(&state, &caller).await?;
+    let p = state
+        .db
+        .read(move |conn| {
+            providers::find(conn, id)?
+                .ok_or_else(|| ApiError::not_found("no provider with this id"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ProviderDto::from(&p)))
+}
+
+/// The provider's resellers (any role of the provider, or the operator).
+#[utoipa::path(
+    tag = "partnerships",
+    params(("provider_id" = String, Path, format = "uuid"), PageParams),
+    responses(
+        (status = 200, body = ResellerPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/v1/indirect-providers/{provider_id}/resellers")]
+pub async fn resellers(
+    state: web::Data<AppState>,
+    caller: Caller,
+    provider_id: web::Path<String>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("provider_id", &provider_id)?;
+    caller.require(Operation::ReadResellers, Some(id))?;
+    let page = params.page()?;
+    let rows = state
+        .db
+        .read(move |conn| partnerships::resellers_of(conn, id, &page).map_err(ApiError::from))
+        .await?;
+    let page = rows.map(|(r, name)| ResellerDto {
+        partner_id: r.partner_id.to_string(),
+        company_name: name,
+        status: "active".into(),
+        established_at: r.established_at,
+    });
+    Ok(HttpResponse::Ok().json(ResellerPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
 }

@@ -16,6 +16,8 @@ const ANY: &[Role] = &[
 ];
 const GA: &[Role] = &[GlobalAdmin];
 const GA_ACA: &[Role] = &[GlobalAdmin, AccountAdmin];
+const GA_AA: &[Role] = &[GlobalAdmin, AdminAgent];
+const GA_AA_SA: &[Role] = &[GlobalAdmin, AdminAgent, SalesAgent];
 const GA_IA: &[Role] = &[GlobalAdmin, IncentiveAdmin];
 const NONE: &[Role] = &[];
 
@@ -40,6 +42,25 @@ pub enum Operation {
     EnrollIncentive,
     ReadNotifications,
     ReadAuditEvents,
+    /// R15: a provider's GlobalAdmin or AdminAgent invites a partner.
+    InvitePartner,
+    ReadPartnershipInvitations,
+    /// R15: only the invited partner's GlobalAdmin accepts or declines.
+    RespondToPartnership,
+    /// Anyone holding the link may see what it offers.
+    ViewInvitationLink,
+    ReadProviderRelationships,
+    ReadResellers,
+    /// R19: a direct bill partner creates customer tenants.
+    CreateDirectCustomer,
+    /// R19: the provider creates the tenant for its reseller.
+    CreateIndirectCustomer,
+    ReadCustomers,
+    /// R17: draft, edit and send customer invitations.
+    InviteCustomer,
+    RevokeCustomerInvitation,
+    /// R18: the customer's GlobalAdmin authorises both resellers.
+    AcceptCustomerInvitation,
 }
 
 /// Who an operation is open to: roles of the owning tenant, and whether the operator's
@@ -71,6 +92,18 @@ pub fn grant(operation: Operation) -> Grant {
         Operation::EnrollIncentive => (GA_IA, false),
         Operation::ReadNotifications => (ANY, false),
         Operation::ReadAuditEvents => (GA, true),
+        Operation::InvitePartner => (GA_AA, false),
+        Operation::ReadPartnershipInvitations => (ANY, true),
+        Operation::RespondToPartnership => (GA, false),
+        Operation::ViewInvitationLink => (ANY, true),
+        Operation::ReadProviderRelationships => (ANY, true),
+        Operation::ReadResellers => (ANY, true),
+        Operation::CreateDirectCustomer => (GA_AA_SA, false),
+        Operation::CreateIndirectCustomer => (GA_AA_SA, false),
+        Operation::ReadCustomers => (ANY, false),
+        Operation::InviteCustomer => (GA_AA_SA, false),
+        Operation::RevokeCustomerInvitation => (GA_AA, false),
+        Operation::AcceptCustomerInvitation => (GA, false),
     };
     Grant { roles, operator }
 }

@@ -35,4 +35,33 @@ pub enum DomainError {
         "no invitation to the indirect reseller incentive program has been issued to this partner yet"
     )]
     IncentiveNotInvited,
+    /// R15/R17: the link's token does not match.
+    #[error("the invitation token does not match")]
+    InvalidInvitationToken,
+    #[error("the invitation expired at {0}")]
+    InvitationExpired(String),
+    #[error("{0}")]
+    InvitationPending(String),
+    #[error("the provider is already in the partner's indirect provider list")]
+    RelationshipExists,
+    /// R17: the edited e-mail must keep the personal link.
+    #[error("the e-mail body must contain the invitation link unchanged: {0}")]
+    InvitationLinkMissing(String),
+    /// R17/R19: the provider must be an active provider of the partner.
+    #[error("the provider is not an active indirect provider of this partner")]
+    NoProviderRelationship,
+    /// R19: only a direct bill partner creates customer tenants.
+    #[error(
+        "only a direct bill partner can create customer tenants; as indirect reseller, your provider creates them"
+    )]
+    DirectBillRequired,
+    #[error("the customer is already an indirect reseller customer of this partner")]
+    AlreadyIndirect,
+    #[error("this invitation names another customer")]
+    WrongCustomer,
+    /// R22: Store for Business customers stay with direct bill.
+    #[error(
+        "a customer that buys through Microsoft Store for Business cannot accept an indirect reseller invitation from a partner it already buys from through direct bill"
+    )]
+    StoreForBusinessUnsupported,
 }

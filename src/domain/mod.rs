@@ -4,12 +4,16 @@
 pub mod access;
 pub mod agreement;
 pub mod business_days;
+pub mod capability;
+pub mod customer;
 pub mod enrollment;
 pub mod error;
 pub mod incentive;
+pub mod invitation;
 pub mod notification;
 pub mod partner;
 pub mod program;
+pub mod provider;
 pub mod region;
 pub mod role;
 pub mod values;

@@ -3,12 +3,16 @@
 
 pub mod agreements;
 pub mod audit;
+pub mod customer_invitations;
+pub mod customers;
 pub mod enrollments;
 pub mod incentives;
 pub mod models;
 pub mod outbox;
 pub mod page;
 pub mod partners;
+pub mod partnerships;
+pub mod providers;
 pub mod schema;
 
 use std::time::Duration;

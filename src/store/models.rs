@@ -7,8 +7,14 @@ use uuid::Uuid;
 use super::StoreError;
 use super::schema::*;
 use crate::domain::agreement::Acceptance;
+use crate::domain::capability::Relationship;
+use crate::domain::customer::{Customer, CustomerRelationship, Domain};
 use crate::domain::enrollment::{Enrollment, EnrollmentStatus};
 use crate::domain::incentive::{IncentiveEnrollment, IncentiveInvitation};
+use crate::domain::invitation::{
+    CustomerInvitation, CustomerInvitationKind, CustomerInvitationStatus, InvitationEmail,
+    PartnershipInvitation, PartnershipStatus,
+};
 use crate::domain::notification::Notification;
 use crate::domain::partner::Partner;
 use crate::domain::program::Program;
@@ -324,4 +330,215 @@ pub struct AuditRow {
     pub action: String,
     pub subject: String,
     pub request_id: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = providers)]
+pub struct ProviderRow {
+    pub tenant_id: String,
+    pub name: String,
+    pub contact_email: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = partnership_invitations, treat_none_as_null = true)]
+pub struct PartnershipInvitationRow {
+    pub id: String,
+    pub provider_id: String,
+    pub partner_id: String,
+    pub status: String,
+    pub token_hash: String,
+    pub message: Option<String>,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<&PartnershipInvitation> for PartnershipInvitationRow {
+    fn from(i: &PartnershipInvitation) -> Self {
+        PartnershipInvitationRow {
+            id: i.id.to_string(),
+            provider_id: i.provider_id.to_string(),
+            partner_id: i.partner_id.to_string(),
+            status: i.status.name().to_owned(),
+            token_hash: i.token_hash.clone(),
+            message: i.message.clone(),
+            expires_at: naive(i.expires_at),
+            created_at: naive(i.created_at),
+        }
+    }
+}
+
+impl TryFrom<PartnershipInvitationRow> for PartnershipInvitation {
+    type Error = StoreError;
+
+    fn try_from(r: PartnershipInvitationRow) -> Result<Self, StoreError> {
+        Ok(PartnershipInvitation {
+            id: uuid("partnership_invitations.id", &r.id)?,
+            provider_id: tenant("partnership_invitations.provider_id", &r.provider_id)?,
+            partner_id: tenant("partnership_invitations.partner_id", &r.partner_id)?,
+            status: PartnershipStatus::from_name(&r.status)
+                .ok_or_else(|| corrupt("partnership_invitations.status", &r.status))?,
+            token_hash: r.token_hash,
+            message: r.message,
+            expires_at: utc(r.expires_at),
+            created_at: utc(r.created_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customers)]
+pub struct CustomerRow {
+    pub tenant_id: String,
+    pub company_name: String,
+    pub domain: String,
+    pub store_for_business: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<&Customer> for CustomerRow {
+    fn from(c: &Customer) -> Self {
+        CustomerRow {
+            tenant_id: c.tenant_id.to_string(),
+            company_name: c.company_name.as_str().to_owned(),
+            domain: c.domain.as_str().to_owned(),
+            store_for_business: c.store_for_business,
+            created_at: naive(c.created_at),
+        }
+    }
+}
+
+impl TryFrom<CustomerRow> for Customer {
+    type Error = StoreError;
+
+    fn try_from(r: CustomerRow) -> Result<Self, StoreError> {
+        Ok(Customer {
+            tenant_id: tenant("customers.tenant_id", &r.tenant_id)?,
+            company_name: parse(
+                "customers.company_name",
+                &r.company_name,
+                CompanyName::parse,
+            )?,
+            domain: parse("customers.domain", &r.domain, Domain::parse)?,
+            store_for_business: r.store_for_business,
+            created_at: utc(r.created_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = customer_relationships, treat_none_as_null = true)]
+pub struct CustomerRelationshipRow {
+    pub partner_id: String,
+    pub customer_id: String,
+    pub relationship: String,
+    pub provider_id: Option<String>,
+    pub delegated_admin: bool,
+    pub since: NaiveDateTime,
+}
+
+impl From<&CustomerRelationship> for CustomerRelationshipRow {
+    fn from(r: &CustomerRelationship) -> Self {
+        CustomerRelationshipRow {
+            partner_id: r.partner_id.to_string(),
+            customer_id: r.customer_id.to_string(),
+            relationship: r.relationship.name().to_owned(),
+            provider_id: r.provider_id.map(|p| p.to_string()),
+            delegated_admin: r.delegated_admin,
+            since: naive(r.since),
+        }
+    }
+}
+
+impl TryFrom<CustomerRelationshipRow> for CustomerRelationship {
+    type Error = StoreError;
+
+    fn try_from(r: CustomerRelationshipRow) -> Result<Self, StoreError> {
+        Ok(CustomerRelationship {
+            customer_id: tenant("customer_relationships.customer_id", &r.customer_id)?,
+            partner_id: tenant("customer_relationships.partner_id", &r.partner_id)?,
+            relationship: Relationship::from_name(&r.relationship)
+                .ok_or_else(|| corrupt("customer_relationships.relationship", &r.relationship))?,
+            provider_id: r
+                .provider_id
+                .as_deref()
+                .map(|p| tenant("customer_relationships.provider_id", p))
+                .transpose()?,
+            delegated_admin: r.delegated_admin,
+            since: utc(r.since),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = customer_invitations, treat_none_as_null = true)]
+pub struct CustomerInvitationRow {
+    pub id: String,
+    pub partner_id: String,
+    pub provider_id: String,
+    pub customer_id: Option<String>,
+    pub kind: String,
+    pub status: String,
+    pub token_hash: String,
+    pub link: String,
+    pub email_to: Option<String>,
+    pub email_subject: String,
+    pub email_body: String,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<&CustomerInvitation> for CustomerInvitationRow {
+    fn from(i: &CustomerInvitation) -> Self {
+        CustomerInvitationRow {
+            id: i.id.to_string(),
+            partner_id: i.partner_id.to_string(),
+            provider_id: i.provider_id.to_string(),
+            customer_id: i.customer_id.map(|c| c.to_string()),
+            kind: i.kind.name().to_owned(),
+            status: i.status.name().to_owned(),
+            token_hash: i.token_hash.clone(),
+            link: i.link.clone(),
+            email_to: i.email.to.as_ref().map(|e| e.as_str().to_owned()),
+            email_subject: i.email.subject.clone(),
+            email_body: i.email.body.clone(),
+            expires_at: naive(i.expires_at),
+            created_at: naive(i.created_at),
+        }
+    }
+}
+
+impl TryFrom<CustomerInvitationRow> for CustomerInvitation {
+    type Error = StoreError;
+
+    fn try_from(r: CustomerInvitationRow) -> Result<Self, StoreError> {
+        Ok(CustomerInvitation {
+            id: uuid("customer_invitations.id", &r.id)?,
+            partner_id: tenant("customer_invitations.partner_id", &r.partner_id)?,
+            provider_id: tenant("customer_invitations.provider_id", &r.provider_id)?,
+            customer_id: r
+                .customer_id
+                .as_deref()
+                .map(|c| tenant("customer_invitations.customer_id", c))
+                .transpose()?,
+            kind: CustomerInvitationKind::from_name(&r.kind)
+                .ok_or_else(|| corrupt("customer_invitations.kind", &r.kind))?,
+            status: CustomerInvitationStatus::from_name(&r.status)
+                .ok_or_else(|| corrupt("customer_invitations.status", &r.status))?,
+            token_hash: r.token_hash,
+            link: r.link,
+            email: InvitationEmail {
+                to: parse_opt(
+                    "customer_invitations.email_to",
+                    r.email_to.as_deref(),
+                    Email::parse,
+                )?,
+                subject: r.email_subject,
+                body: r.email_body,
+            },
+            expires_at: utc(r.expires_at),
+            created_at: utc(r.created_at),
+        })
+    }
 }

@@ -88,3 +88,107 @@ diesel::table! {
         request_id -> Text,
     }
 }
+
+diesel::table! {
+    providers (tenant_id) {
+        tenant_id -> Text,
+        name -> Text,
+        contact_email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    provider_regions (provider_id, region) {
+        provider_id -> Text,
+        region -> Text,
+    }
+}
+
+diesel::table! {
+    provider_services (provider_id, service) {
+        provider_id -> Text,
+        service -> Text,
+    }
+}
+
+diesel::table! {
+    partnership_invitations (id) {
+        id -> Text,
+        provider_id -> Text,
+        partner_id -> Text,
+        status -> Text,
+        token_hash -> Text,
+        message -> Nullable<Text>,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    provider_relationships (partner_id, provider_id) {
+        partner_id -> Text,
+        provider_id -> Text,
+        established_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customers (tenant_id) {
+        tenant_id -> Text,
+        company_name -> Text,
+        domain -> Text,
+        store_for_business -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_relationships (partner_id, customer_id) {
+        partner_id -> Text,
+        customer_id -> Text,
+        relationship -> Text,
+        provider_id -> Nullable<Text>,
+        delegated_admin -> Bool,
+        since -> Timestamp,
+    }
+}
+
+diesel::table! {
+    provider_customers (provider_id, customer_id) {
+        provider_id -> Text,
+        customer_id -> Text,
+        since -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_invitations (id) {
+        id -> Text,
+        partner_id -> Text,
+        provider_id -> Text,
+        customer_id -> Nullable<Text>,
+        kind -> Text,
+        status -> Text,
+        token_hash -> Text,
+        link -> Text,
+        email_to -> Nullable<Text>,
+        email_subject -> Text,
+        email_body -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(customer_relationships -> customers (customer_id));
+diesel::joinable!(provider_relationships -> providers (provider_id));
+diesel::joinable!(provider_relationships -> partners (partner_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    customers,
+    customer_relationships,
+    providers,
+    provider_relationships,
+    provider_regions,
+    provider_services,
+    partners,
+);

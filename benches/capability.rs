@@ -1,0 +1,25 @@
+//! R23a: a capabilities answer evaluates every action per request; it must stay well under 1 µs.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use csp_transition::domain::capability::{Relationship, evaluate};
+use csp_transition::domain::role::Role;
+
+fn evaluate_all_actions(c: &mut Criterion) {
+    let roles = [Role::AdminAgent, Role::SalesAgent];
+    c.bench_function("evaluate_all_actions", |b| {
+        b.iter(|| {
+            evaluate(
+                black_box(Some(Relationship::IndirectReseller)),
+                black_box(&roles),
+            )
+        })
+    });
+    c.bench_function("evaluate_all_actions_direct_bill", |b| {
+        b.iter(|| evaluate(black_box(Some(Relationship::DirectBill)), black_box(&roles)))
+    });
+}
+
+criterion_group!(benches, evaluate_all_actions);
+criterion_main!(benches);

@@ -1,0 +1,9 @@
+DROP TABLE customer_invitations;
+DROP TABLE provider_customers;
+DROP TABLE customer_relationships;
+DROP TABLE customers;
+DROP TABLE provider_relationships;
+DROP TABLE partnership_invitations;
+DROP TABLE provider_services;
+DROP TABLE provider_regions;
+DROP TABLE providers;

@@ -1,0 +1,625 @@
+//! Customer invitations: one link ties the customer to the reseller and its provider (R16-R18,
+//! R21, R22).
+
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::audit;
+use super::customers::CustomerDto;
+use super::error::{
+    ApiError, BadRequest, FieldError, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
+};
+use super::extract::{ApiJson, Fields, PageParams, path_tenant};
+use super::partnerships::{EmailDto, TokenQuery, link};
+use super::providers::require_indirect;
+use crate::auth::Caller;
+use crate::domain::DomainError;
+use crate::domain::access::Operation;
+use crate::domain::customer::{self, Customer, Domain};
+use crate::domain::invitation::{
+    CustomerInvitation, CustomerInvitationDraft, CustomerInvitationStatus,
+};
+use crate::domain::notification::{Notification, NotificationKind};
+use crate::domain::values::{CompanyName, Email, TenantId, Text};
+use crate::startup::AppState;
+use crate::store::{
+    AnyConnection, StoreError, customer_invitations, customers, outbox, partners, partnerships,
+    providers,
+};
+use crate::token;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerInvitationDto {
+    pub id: String,
+    #[schema(format = "uuid")]
+    pub partner_id: String,
+    #[schema(format = "uuid")]
+    pub provider_id: String,
+    /// Null for a new customer.
+    pub customer_id: Option<String>,
+    /// `new_customer` or `move_customer`.
+    #[schema(example = "move_customer")]
+    pub kind: String,
+    /// `draft`, `sent`, `accepted`, `revoked` or `expired`.
+    #[schema(example = "draft")]
+    pub status: String,
+    /// The personalised link (R17).
+    pub link: String,
+    pub email: EmailDto,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl CustomerInvitationDto {
+    fn new(i: &CustomerInvitation, now: DateTime<Utc>) -> Self {
+        CustomerInvitationDto {
+            id: i.id.to_string(),
+            partner_id: i.partner_id.to_string(),
+            provider_id: i.provider_id.to_string(),
+            customer_id: i.customer_id.map(|c| c.to_string()),
+            kind: i.kind.name().to_owned(),
+            status: i.effective_status(now).name().to_owned(),
+            link: i.link.clone(),
+            email: EmailDto {
+                to: i.email.to.as_ref().map(|e| e.as_str().to_owned()),
+                subject: i.email.subject.clone(),
+                body: i.email.body.clone(),
+            },
+            expires_at: i.expires_at,
+            created_at: i.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerInvitationPage {
+    pub items: Vec<CustomerInvitationDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// What a customer link offers, for the customer to decide.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerInvitationView {
+    pub id: String,
+    #[schema(format = "uuid")]
+    pub partner_id: String,
+    pub partner_name: String,
+    #[schema(format = "uuid")]
+    pub provider_id: String,
+    pub provider_name: String,
+    pub kind: String,
+    pub customer_id: Option<String>,
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomerInvitation {
+    /// One of the partner's active indirect providers (R17).
+    #[schema(format = "uuid")]
+    pub provider_id: String,
+    /// Set to move an existing direct bill customer (R21); leave out for a new customer.
+    #[schema(format = "uuid")]
+    pub customer_id: Option<String>,
+    /// Where the e-mail goes when marked done.
+    pub customer_email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditEmail {
+    #[validate(length(min = 1, max = 300))]
+    pub subject: String,
+    /// Must contain the invitation link unchanged (R17).
+    #[validate(length(min = 1, max = 20000))]
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptCustomerInvitation {
+    #[validate(length(min = 1, max = 200))]
+    pub token: String,
+    /// Required when a new customer tenant accepts.
+    pub company_name: Option<String>,
+    /// Required when a new customer tenant accepts.
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerInvitationFilter {
+    /// `draft`, `sent`, `accepted`, `revoked` or `expired`.
+    pub status: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// The partner's invitation; another tenant's is 404 (R28).
+fn owned(
+    conn: &mut AnyConnection,
+    partner: TenantId,
+    id: &str,
+) -> Result<CustomerInvitation, ApiError> {
+    customer_invitations::find(conn, id)?
+        .filter(|i| i.partner_id == partner)
+        .ok_or_else(|| ApiError::not_found("no such invitation"))
+}
+
+fn save(
+    conn: &mut AnyConnection,
+    after: &CustomerInvitation,
+    before: CustomerInvitationStatus,
+) -> Result<(), ApiError> {
+    if customer_invitations::update_from(conn, after, before)? {
+        Ok(())
+    } else {
+        Err(
+            DomainError::InvalidState("the invitation changed meanwhile; read it again".into())
+                .into(),
+        )
+    }
+}
+
+/// Draft an invitation for one of the partner's providers: a new customer, or a named direct bill
+/// customer to move (R16, R17, R21). The e-mail holds the personal link.
+#[utoipa::path(
+    tag = "customer invitations",
+    params(("partner_id" = String, Path, format = "uuid")),
+    request_body = CreateCustomerInvitation,
+    responses(
+        (status = 201, body = CustomerInvitationDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "`forbidden`, `tenant_mismatch`, `indirect_reseller_not_active` (R12)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`no_provider_relationship`, `already_indirect`, `store_for_business_unsupported` or `invitation_pending`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/partners/{partner_id}/customer-invitations")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    body: ApiJson<CreateCustomerInvitation>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::InviteCustomer, Some(id))?;
+    let b = body.0;
+    let mut fields = Fields::default();
+    let provider_id = fields.take("provider_id", TenantId::parse(&b.provider_id));
+    let customer_id = fields.take_opt("customer_id", b.customer_id.as_deref(), TenantId::parse);
+    let to = fields.take_opt("customer_email", b.customer_email.as_deref(), Email::parse);
+    let (Some(provider_id), Some(customer_id), Some(to)) = (provider_id, customer_id, to) else {
+        return Err(fields.into_error());
+    };
+    let now = state.clock.now();
+    let issued = token::issue();
+    let inv_id = Uuid::now_v7();
+    let link = link(
+        &state.public_base_url,
+        "customer-invitations",
+        inv_id,
+        &issued.token,
+    );
+    let inv = state
+        .db
+        .write(move |conn| {
+            let partner = require_indirect(conn, id)?;
+            if !partnerships::relationship_exists(conn, id, provider_id)? {
+                return Err(DomainError::NoProviderRelationship.into());
+            }
+            let provider =
+                providers::find(conn, provider_id)?.ok_or(DomainError::NoProviderRelationship)?;
+            let named = match customer_id {
+                None => None,
+                Some(c) => {
+                    let (customer, relationship) = super::customers::visible(conn, id, c)?;
+                    customer::check_can_become_indirect(Some(&customer), Some(&relationship))?;
+                    customer_invitations::close_expired(conn, id, c, now)?;
+                    if customer_invitations::open_exists(conn, id, c)? {
+                        return Err(DomainError::InvitationPending(
+                            "an open invitation for this customer exists".into(),
+                        )
+                        .into());
+                    }
+                    Some(customer)
+                }
+            };
+            let draft = CustomerInvitationDraft {
+                id: inv_id,
+                customer_id,
+                to,
+                token_hash: issued.hash,
+                link,
+                now,
+            };
+            let inv = CustomerInvitation::draft(
+                &partner,
+                &provider,
+                named.as_ref().map(|c| c.company_name.as_str()),
+                draft,
+            );
+            customer_invitations::insert(conn, &inv).map_err(|e| match e {
+                StoreError::Duplicate => ApiError::from(DomainError::InvitationPending(
+                    "an open invitation for this customer exists".into(),
+                )),
+                other => other.into(),
+            })?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "customer_invitation.drafted",
+                format!("customer-invitation/{inv_id}"),
+                now,
+            )?;
+            Ok::<_, ApiError>(inv)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CustomerInvitationDto::new(&inv, now)))
+}
+
+/// The partner's customer invitations.
+#[utoipa::path(
+    tag = "customer invitations",
+    params(("partner_id" = String, Path, format = "uuid"), CustomerInvitationFilter),
+    responses(
+        (status = 200, body = CustomerInvitationPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/v1/partners/{partner_id}/customer-invitations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    filter: web::Query<CustomerInvitationFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::ReadCustomers, Some(id))?;
+    let filter = filter.into_inner();
+    let page = PageParams {
+        limit: filter.limit,
+        cursor: filter.cursor,
+    }
+    .page()?;
+    let status = match filter.status.as_deref() {
+        None => None,
+        Some(s) => Some(CustomerInvitationStatus::from_name(s).ok_or_else(|| {
+            ApiError::bad_request("status must be draft, sent, accepted, revoked or expired")
+                .with_errors(vec![FieldError::new(
+                    "status",
+                    "must be draft, sent, accepted, revoked or expired",
+                )])
+        })?),
+    };
+    let now = state.clock.now();
+    let rows = state
+        .db
+        .read(move |conn| {
+            customer_invitations::list(conn, id, status, now, &page).map_err(ApiError::from)
+        })
+        .await?;
+    let page = rows.map(|i| CustomerInvitationDto::new(&i, now));
+    Ok(HttpResponse::Ok().json(CustomerInvitationPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Edit the drafted e-mail; the link must stay in the body unchanged (R17).
+#[utoipa::path(
+    tag = "customer invitations",
+    params(("partner_id" = String, Path, format = "uuid"), ("invitation_id" = String, Path)),
+    request_body = EditEmail,
+    responses(
+        (status = 200, body = CustomerInvitationDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`invalid_state`: only a draft can be edited", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invitation_link_missing` or `validation_failed`", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/partners/{partner_id}/customer-invitations/{invitation_id}/email")]
+pub async fn edit_email(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: ApiJson<EditEmail>,
+) -> Result<HttpResponse, ApiError> {
+    let (partner_id, invitation_id) = path.into_inner();
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::InviteCustomer, Some(id))?;
+    let mut fields = Fields::default();
+    let subject = fields.take("subject", Text::parse(&body.0.subject, 300));
+    let Some(subject) = subject else {
+        return Err(fields.into_error());
+    };
+    let text = body.0.body;
+    let now = state.clock.now();
+    let inv = state
+        .db
+        .write(move |conn| {
+            let before = owned(conn, id, &invitation_id)?;
+            let after = before
+                .clone()
+                .edit_email(subject.as_str().to_owned(), text, now)?;
+            save(conn, &after, before.status)?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "customer_invitation.edited",
+                format!("customer-invitation/{}", after.id),
+                now,
+            )?;
+            Ok::<_, ApiError>(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CustomerInvitationDto::new(&inv, now)))
+}
+
+/// "Done": the invitation is sent; with a recipient the e-mail goes to the outbox (R17, R30).
+#[utoipa::path(
+    tag = "customer invitations",
+    params(("partner_id" = String, Path, format = "uuid"), ("invitation_id" = String, Path)),
+    request_body(content = Empty, description = "Optional; may be empty"),
+    responses(
+        (status = 200, body = CustomerInvitationDto),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`invalid_state`: not a draft", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/partners/{partner_id}/customer-invitations/{invitation_id}/done")]
+pub async fn done(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    _body: ApiJson<Empty>,
+) -> Result<HttpResponse, ApiError> {
+    let (partner_id, invitation_id) = path.into_inner();
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::InviteCustomer, Some(id))?;
+    let now = state.clock.now();
+    let inv = state
+        .db
+        .write(move |conn| {
+            let before = owned(conn, id, &invitation_id)?;
+            let after = before.clone().mark_sent(now)?;
+            save(conn, &after, before.status)?;
+            if let Some(to) = after.email.to.clone() {
+                let note = Notification {
+                    id: Uuid::now_v7(),
+                    tenant_id: id,
+                    kind: NotificationKind::CustomerInvitation,
+                    to,
+                    subject: after.email.subject.clone(),
+                    body: after.email.body.clone(),
+                    created_at: now,
+                };
+                outbox::enqueue(conn, &note)?;
+            }
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "customer_invitation.sent",
+                format!("customer-invitation/{}", after.id),
+                now,
+            )?;
+            Ok::<_, ApiError>(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CustomerInvitationDto::new(&inv, now)))
+}
+
+/// Revoke an open invitation; its link stops working.
+#[utoipa::path(
+    tag = "customer invitations",
+    params(("partner_id" = String, Path, format = "uuid"), ("invitation_id" = String, Path)),
+    request_body(content = Empty, description = "Optional; may be empty"),
+    responses(
+        (status = 200, body = CustomerInvitationDto),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`invalid_state`: not open", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/partners/{partner_id}/customer-invitations/{invitation_id}/revoke")]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    _body: ApiJson<Empty>,
+) -> Result<HttpResponse, ApiError> {
+    let (partner_id, invitation_id) = path.into_inner();
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::RevokeCustomerInvitation, Some(id))?;
+    let now = state.clock.now();
+    let inv = state
+        .db
+        .write(move |conn| {
+            let before = owned(conn, id, &invitation_id)?;
+            let after = before.clone().revoke(now)?;
+            save(conn, &after, before.status)?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "customer_invitation.revoked",
+                format!("customer-invitation/{}", after.id),
+                now,
+            )?;
+            Ok::<_, ApiError>(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CustomerInvitationDto::new(&inv, now)))
+}
+
+/// What a customer link offers (any caller holding the token).
+#[utoipa::path(
+    tag = "customer invitations",
+    params(("invitation_id" = String, Path), TokenQuery),
+    responses(
+        (status = 200, body = CustomerInvitationView),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "`not_found` or `invalid_invitation_token`", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/customer-invitations/{invitation_id}")]
+pub async fn view(
+    state: web::Data<AppState>,
+    caller: Caller,
+    invitation_id: web::Path<String>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Operation::ViewInvitationLink, None)?;
+    let id = invitation_id.into_inner();
+    let hash = token::hash(&query.token);
+    let now = state.clock.now();
+    let view = state
+        .db
+        .read(move |conn| {
+            let inv = customer_invitations::find(conn, &id)?
+                .ok_or_else(|| ApiError::not_found("no such invitation"))?;
+            if inv.token_hash != hash {
+                return Err(DomainError::InvalidInvitationToken.into());
+            }
+            let partner = partners::find(conn, inv.partner_id)?
+                .ok_or_else(|| ApiError::not_found("the partner is gone"))?;
+            let provider = providers::find(conn, inv.provider_id)?
+                .ok_or_else(|| ApiError::not_found("the provider is gone"))?;
+            Ok::<_, ApiError>(CustomerInvitationView {
+                id: inv.id.to_string(),
+                partner_id: partner.tenant_id.to_string(),
+                partner_name: partner.company_name.as_str().to_owned(),
+                provider_id: provider.tenant_id.to_string(),
+                provider_name: provider.name.as_str().to_owned(),
+                kind: inv.kind.name().to_owned(),
+                customer_id: inv.customer_id.map(|c| c.to_string()),
+                status: inv.effective_status(now).name().to_owned(),
+                expires_at: inv.expires_at,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The customer's GlobalAdmin authorises the reseller and its provider (R16, R18, R21, R22).
+/// In one transaction the link is used up (exactly once, even under concurrent accepts), the
+/// partner becomes the customer's indirect reseller with delegated admin, and the provider's
+/// reseller relationship is created.
+#[utoipa::path(
+    tag = "customer invitations",
+    params(("invitation_id" = String, Path)),
+    request_body = AcceptCustomerInvitation,
+    responses(
+        (status = 200, body = CustomerDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "`forbidden` or `wrong_customer`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found` or `invalid_invitation_token`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state` (used or revoked), `already_indirect` or `store_for_business_unsupported` (R22)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 410, response = Gone),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/customer-invitations/{invitation_id}/accept")]
+pub async fn accept(
+    state: web::Data<AppState>,
+    caller: Caller,
+    invitation_id: web::Path<String>,
+    body: ApiJson<AcceptCustomerInvitation>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Operation::AcceptCustomerInvitation, None)?;
+    let id = invitation_id.into_inner();
+    let b = body.0;
+    let hash = token::hash(&b.token);
+    let tenant = caller.tenant();
+    let now = state.clock.now();
+    let dto = state
+        .db
+        .write(move |conn| {
+            let before = customer_invitations::find(conn, &id)?.ok_or_else(|| ApiError::not_found("no such invitation"))?;
+            let after = before.clone().accept(&hash, tenant, now)?;
+            // Single use: the conditional update decides, before anything else is written.
+            save(conn, &after, before.status)?;
+            let existing = customers::find(conn, tenant)?;
+            let relationship = customers::relationship(conn, after.partner_id, tenant)?;
+            // R21, R22: checked on what the customer is now, whatever the invitation said.
+            customer::check_can_become_indirect(existing.as_ref(), relationship.as_ref())?;
+            let c = match existing {
+                Some(c) => c,
+                None => {
+                    let mut fields = Fields::default();
+                    let name = match b.company_name.as_deref() {
+                        Some(n) => fields.take("company_name", CompanyName::parse(n)),
+                        None => {
+                            fields.add("company_name", "is required when a new customer accepts");
+                            None
+                        }
+                    };
+                    let domain = match b.domain.as_deref() {
+                        Some(d) => fields.take("domain", Domain::parse(d)),
+                        None => {
+                            fields.add("domain", "is required when a new customer accepts");
+                            None
+                        }
+                    };
+                    let (Some(company_name), Some(domain)) = (name, domain) else {
+                        return Err(fields.into_error());
+                    };
+                    let c = Customer { tenant_id: tenant, company_name, domain, store_for_business: false, created_at: now };
+                    customers::insert(conn, &c)?;
+                    c
+                }
+            };
+            let r = customer::become_indirect(tenant, after.partner_id, after.provider_id, now);
+            customers::put_relationship(conn, &r)?;
+            customers::link_provider(conn, after.provider_id, tenant, now)?;
+            let partner = partners::find(conn, after.partner_id)?.ok_or_else(|| ApiError::not_found("the partner is gone"))?;
+            if let Some(to) = partner.primary_contact_email.clone() {
+                outbox::enqueue(
+                    conn,
+                    &Notification {
+                        id: Uuid::now_v7(),
+                        tenant_id: partner.tenant_id,
+                        kind: NotificationKind::CustomerAccepted,
+                        to,
+                        subject: format!("{} accepted your invitation", c.company_name.as_str()),
+                        body: format!(
+                            "{} authorised you and your provider as resellers of record. You now manage its subscriptions, licenses and users.",
+                            c.company_name.as_str()
+                        ),
+                        created_at: now,
+                    },
+                )?;
+            }
+            let subject = format!("customer-invitation/{}", after.id);
+            audit::record(conn, &caller, after.partner_id, "customer_invitation.accepted", subject.clone(), now)?;
+            audit::record(conn, &caller, tenant, "customer_invitation.accepted", subject, now)?;
+            Ok::<_, ApiError>(CustomerDto::new(&c, &r))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(dto))
+}

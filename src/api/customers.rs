@@ -1,0 +1,407 @@
+//! Customers (R19) and what the partner may do for each (R23-R25).
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::audit;
+use super::error::{
+    ApiError, BadRequest, FieldError, Forbidden, NotFound, Unauthenticated, Unprocessable,
+};
+use super::extract::{ApiJson, Fields, PageParams, path_tenant};
+use crate::auth::Caller;
+use crate::domain::DomainError;
+use crate::domain::access::Operation;
+use crate::domain::capability::{Relationship, evaluate};
+use crate::domain::customer::{self, Customer, CustomerRelationship, Domain};
+use crate::domain::role::Role;
+use crate::domain::values::{CompanyName, TenantId};
+use crate::startup::AppState;
+use crate::store::{AnyConnection, customers, partners, partnerships, providers};
+
+/// One action of R23, decided for the caller (R25: every decision carries its reason).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActionDecision {
+    #[schema(example = "create_order")]
+    pub action: String,
+    pub allowed: bool,
+    /// `permitted`, `direct_bill_only`, `ordered_by_provider`, `role_not_permitted` or `no_relationship`.
+    #[schema(example = "ordered_by_provider")]
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Capabilities {
+    #[schema(format = "uuid")]
+    pub customer_id: String,
+    /// `direct_bill` or `indirect_reseller`.
+    pub relationship: String,
+    /// Every action of R23, in that order.
+    pub actions: Vec<ActionDecision>,
+}
+
+/// A customer as the partner sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerDto {
+    #[schema(format = "uuid")]
+    pub id: String,
+    #[schema(example = "Fourth Coffee")]
+    pub company_name: String,
+    #[schema(example = "fourthcoffee.onmicrosoft.com")]
+    pub domain: String,
+    pub store_for_business: bool,
+    /// `direct_bill` or `indirect_reseller`.
+    #[schema(example = "indirect_reseller")]
+    pub relationship: String,
+    /// Indirect only: the provider that orders and bills.
+    pub provider_id: Option<String>,
+    /// R18: the partner holds administrator permissions.
+    pub delegated_admin: bool,
+    pub since: DateTime<Utc>,
+    /// In the detail view: what the caller may do (R23).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<ActionDecision>>,
+}
+
+impl CustomerDto {
+    pub fn new(c: &Customer, r: &CustomerRelationship) -> Self {
+        CustomerDto {
+            id: c.tenant_id.to_string(),
+            company_name: c.company_name.as_str().to_owned(),
+            domain: c.domain.as_str().to_owned(),
+            store_for_business: c.store_for_business,
+            relationship: r.relationship.name().to_owned(),
+            provider_id: r.provider_id.map(|p| p.to_string()),
+            delegated_admin: r.delegated_admin,
+            since: r.since,
+            capabilities: None,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerPage {
+    pub items: Vec<CustomerDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomer {
+    #[schema(example = "Fourth Coffee")]
+    pub company_name: String,
+    #[schema(example = "fourthcoffee.onmicrosoft.com")]
+    pub domain: String,
+    /// R22: buys through Microsoft Store for Business. Default false.
+    pub store_for_business: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateResellerCustomer {
+    /// The reseller that will list the customer (R19).
+    #[schema(format = "uuid")]
+    pub reseller_partner_id: String,
+    #[schema(example = "Fourth Coffee")]
+    pub company_name: String,
+    #[schema(example = "fourthcoffee.onmicrosoft.com")]
+    pub domain: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerFilter {
+    /// `direct_bill` or `indirect_reseller`.
+    pub relationship: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub fn decisions(relationship: Option<Relationship>, roles: &[Role]) -> Vec<ActionDecision> {
+    evaluate(relationship, roles)
+        .iter()
+        .map(|d| ActionDecision {
+            action: d.action.name().to_owned(),
+            allowed: d.allowed,
+            reason: d.reason.name().to_owned(),
+        })
+        .collect()
+}
+
+fn new_customer(
+    fields: &mut Fields,
+    name: &str,
+    domain: &str,
+    store_for_business: bool,
+    now: DateTime<Utc>,
+) -> Option<Customer> {
+    let company_name = fields.take("company_name", CompanyName::parse(name));
+    let domain = fields.take("domain", Domain::parse(domain));
+    Some(Customer {
+        tenant_id: TenantId::from_uuid(Uuid::new_v4()),
+        company_name: company_name?,
+        domain: domain?,
+        store_for_business,
+        created_at: now,
+    })
+}
+
+/// The partner's customer and relationship; another tenant's customer is 404 (R28).
+pub fn visible(
+    conn: &mut AnyConnection,
+    partner: TenantId,
+    customer: TenantId,
+) -> Result<(Customer, CustomerRelationship), ApiError> {
+    let missing = || ApiError::not_found("no such customer");
+    let relationship = customers::relationship(conn, partner, customer)?.ok_or_else(missing)?;
+    let c = customers::find(conn, customer)?.ok_or_else(missing)?;
+    Ok((c, relationship))
+}
+
+/// A direct bill partner creates a customer tenant, as direct bill customer (R19).
+#[utoipa::path(
+    tag = "customers",
+    params(("partner_id" = String, Path, format = "uuid")),
+    request_body = CreateCustomer,
+    responses(
+        (status = 201, body = CustomerDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "`forbidden`, `tenant_mismatch`, or `direct_bill_required` (R19)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/partners/{partner_id}/customers")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    body: ApiJson<CreateCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::CreateDirectCustomer, Some(id))?;
+    let now = state.clock.now();
+    let b = body.0;
+    let mut fields = Fields::default();
+    let Some(c) = new_customer(
+        &mut fields,
+        &b.company_name,
+        &b.domain,
+        b.store_for_business.unwrap_or(false),
+        now,
+    ) else {
+        return Err(fields.into_error());
+    };
+    let roles = caller.actor.roles.clone();
+    let dto = state
+        .db
+        .write(move |conn| {
+            let partner = partners::find(conn, id)?
+                .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
+            let r = customer::create_direct(&partner, &c, now)?;
+            customers::insert(conn, &c)?;
+            customers::insert_relationship(conn, &r)?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                "customer.created",
+                format!("customer/{}", c.tenant_id),
+                now,
+            )?;
+            let mut dto = CustomerDto::new(&c, &r);
+            dto.capabilities = Some(decisions(Some(r.relationship), &roles));
+            Ok::<_, ApiError>(dto)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/v1/partners/{id}/customers/{}", dto.id)))
+        .json(dto))
+}
+
+/// The provider creates a customer tenant for one of its resellers, which then lists it as an
+/// indirect reseller customer (R19).
+#[utoipa::path(
+    tag = "customers",
+    params(("provider_id" = String, Path, format = "uuid")),
+    request_body = CreateResellerCustomer,
+    responses(
+        (status = 201, body = CustomerDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`no_provider_relationship`: the partner is not a reseller of this provider", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/indirect-providers/{provider_id}/customers")]
+pub async fn create_for_reseller(
+    state: web::Data<AppState>,
+    caller: Caller,
+    provider_id: web::Path<String>,
+    body: ApiJson<CreateResellerCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let provider_id = path_tenant("provider_id", &provider_id)?;
+    caller.require(Operation::CreateIndirectCustomer, Some(provider_id))?;
+    let now = state.clock.now();
+    let b = body.0;
+    let mut fields = Fields::default();
+    let reseller = fields.take(
+        "reseller_partner_id",
+        TenantId::parse(&b.reseller_partner_id),
+    );
+    let c = new_customer(&mut fields, &b.company_name, &b.domain, false, now);
+    let (Some(reseller), Some(c)) = (reseller, c) else {
+        return Err(fields.into_error());
+    };
+    let dto = state
+        .db
+        .write(move |conn| {
+            if !providers::exists(conn, provider_id)? {
+                return Err(ApiError::not_found(
+                    "your tenant is not a registered provider",
+                ));
+            }
+            if !partnerships::relationship_exists(conn, reseller, provider_id)? {
+                return Err(DomainError::NoProviderRelationship.into());
+            }
+            let r = customer::create_for_reseller(reseller, provider_id, &c, now);
+            customers::insert(conn, &c)?;
+            customers::insert_relationship(conn, &r)?;
+            customers::link_provider(conn, provider_id, c.tenant_id, now)?;
+            let subject = format!("customer/{}", c.tenant_id);
+            audit::record(
+                conn,
+                &caller,
+                provider_id,
+                "customer.created",
+                subject.clone(),
+                now,
+            )?;
+            audit::record(conn, &caller, reseller, "customer.created", subject, now)?;
+            Ok::<_, ApiError>(CustomerDto::new(&c, &r))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// The partner's customers, direct bill and indirect reseller.
+#[utoipa::path(
+    tag = "customers",
+    params(("partner_id" = String, Path, format = "uuid"), CustomerFilter),
+    responses(
+        (status = 200, body = CustomerPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/v1/partners/{partner_id}/customers")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    filter: web::Query<CustomerFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::ReadCustomers, Some(id))?;
+    let filter = filter.into_inner();
+    let page = PageParams {
+        limit: filter.limit,
+        cursor: filter.cursor,
+    }
+    .page()?;
+    let relationship = match filter.relationship.as_deref() {
+        None => None,
+        Some(r) => Some(Relationship::from_name(r).ok_or_else(|| {
+            ApiError::bad_request("relationship must be direct_bill or indirect_reseller")
+                .with_errors(vec![FieldError::new(
+                    "relationship",
+                    "must be direct_bill or indirect_reseller",
+                )])
+        })?),
+    };
+    let rows = state
+        .db
+        .read(move |conn| {
+            customers::list_for_partner(conn, id, relationship, &page).map_err(ApiError::from)
+        })
+        .await?;
+    let page = rows.map(|(c, r)| CustomerDto::new(&c, &r));
+    Ok(HttpResponse::Ok().json(CustomerPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One customer, with what the caller may do for it (R23).
+#[utoipa::path(
+    tag = "customers",
+    params(("partner_id" = String, Path, format = "uuid"), ("customer_id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, body = CustomerDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/v1/partners/{partner_id}/customers/{customer_id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (partner_id, customer_id) = path.into_inner();
+    let id = path_tenant("partner_id", &partner_id)?;
+    let customer = path_tenant("customer_id", &customer_id)?;
+    caller.require(Operation::ReadCustomers, Some(id))?;
+    let (c, r) = state
+        .db
+        .read(move |conn| visible(conn, id, customer))
+        .await?;
+    let mut dto = CustomerDto::new(&c, &r);
+    dto.capabilities = Some(decisions(Some(r.relationship), &caller.actor.roles));
+    Ok(HttpResponse::Ok().json(dto))
+}
+
+/// What the caller may do for this customer: every action of R23 in order, each with its reason
+/// (R23a, R25).
+#[utoipa::path(
+    tag = "customers",
+    params(("partner_id" = String, Path, format = "uuid"), ("customer_id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, body = Capabilities),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/v1/partners/{partner_id}/customers/{customer_id}/capabilities")]
+pub async fn capabilities(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (partner_id, customer_id) = path.into_inner();
+    let id = path_tenant("partner_id", &partner_id)?;
+    let customer = path_tenant("customer_id", &customer_id)?;
+    caller.require(Operation::ReadCustomers, Some(id))?;
+    let (c, r) = state
+        .db
+        .read(move |conn| visible(conn, id, customer))
+        .await?;
+    Ok(HttpResponse::Ok().json(Capabilities {
+        customer_id: c.tenant_id.to_string(),
+        relationship: r.relationship.name().to_owned(),
+        actions: decisions(Some(r.relationship), &caller.actor.roles),
+    }))
+}

@@ -1,0 +1,570 @@
+//! Partnership invitations and the partner's indirect provider list (R15).
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::audit;
+use super::error::{
+    ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
+};
+use super::extract::{ApiJson, Fields, PageParams, path_tenant};
+use super::providers::require_indirect;
+use crate::auth::Caller;
+use crate::domain::DomainError;
+use crate::domain::access::Operation;
+use crate::domain::invitation::{self, PartnershipInvitation, PartnershipStatus};
+use crate::domain::notification::{Notification, NotificationKind};
+use crate::domain::provider::ProviderRelationship;
+use crate::domain::values::{TenantId, Text};
+use crate::startup::AppState;
+use crate::store::{AnyConnection, StoreError, outbox, partners, partnerships, providers};
+use crate::token;
+
+/// The e-mail the service drafted and queued (R15, R17, R30).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmailDto {
+    pub to: Option<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnershipInvitationDto {
+    pub id: String,
+    #[schema(format = "uuid")]
+    pub provider_id: String,
+    #[schema(format = "uuid")]
+    pub partner_id: String,
+    /// `pending`, `accepted`, `declined` or `expired`.
+    #[schema(example = "pending")]
+    pub status: String,
+    pub message: Option<String>,
+    /// Only in the 201 answer: the token is never stored in clear.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Only in the 201 answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailDto>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl PartnershipInvitationDto {
+    fn new(i: &PartnershipInvitation, now: DateTime<Utc>) -> Self {
+        PartnershipInvitationDto {
+            id: i.id.to_string(),
+            provider_id: i.provider_id.to_string(),
+            partner_id: i.partner_id.to_string(),
+            status: i.effective_status(now).name().to_owned(),
+            message: i.message.clone(),
+            link: None,
+            email: None,
+            expires_at: i.expires_at,
+            created_at: i.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnershipInvitationPage {
+    pub items: Vec<PartnershipInvitationDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// What a link offers, for the recipient to decide.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnershipInvitationView {
+    pub id: String,
+    #[schema(format = "uuid")]
+    pub provider_id: String,
+    pub provider_name: String,
+    pub provider_regions: Vec<String>,
+    pub provider_services: Vec<String>,
+    #[schema(format = "uuid")]
+    pub partner_id: String,
+    pub status: String,
+    pub message: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderRelationshipDto {
+    #[schema(format = "uuid")]
+    pub provider_id: String,
+    pub provider_name: String,
+    #[schema(example = "active")]
+    pub status: String,
+    pub established_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderRelationshipPage {
+    pub items: Vec<ProviderRelationshipDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitePartner {
+    #[schema(format = "uuid")]
+    pub partner_id: String,
+    /// A note shown in the e-mail.
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    /// The `token` of the invitation link.
+    #[validate(length(min = 1, max = 200))]
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenQuery {
+    /// The `token` of the invitation link.
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InvitationFilter {
+    /// `pending`, `accepted`, `declined` or `expired`.
+    pub status: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub fn link(base: &str, kind: &str, id: Uuid, token: &str) -> String {
+    format!("{base}/v1/{kind}/{id}?token={token}")
+}
+
+fn find(conn: &mut AnyConnection, id: &str) -> Result<PartnershipInvitation, ApiError> {
+    partnerships::find_invitation(conn, id)?
+        .ok_or_else(|| ApiError::not_found("no such invitation"))
+}
+
+/// A provider's GlobalAdmin or AdminAgent invites a partner (R15). The answer holds the personal
+/// link and the e-mail queued to the partner's primary contact.
+#[utoipa::path(
+    tag = "partnerships",
+    params(("provider_id" = String, Path, format = "uuid")),
+    request_body = InvitePartner,
+    responses(
+        (status = 201, body = PartnershipInvitationDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`invitation_pending` or `relationship_exists`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/indirect-providers/{provider_id}/partnership-invitations")]
+pub async fn invite(
+    state: web::Data<AppState>,
+    caller: Caller,
+    provider_id: web::Path<String>,
+    body: ApiJson<InvitePartner>,
+) -> Result<HttpResponse, ApiError> {
+    let provider_id = path_tenant("provider_id", &provider_id)?;
+    caller.require(Operation::InvitePartner, Some(provider_id))?;
+    let mut fields = Fields::default();
+    let partner_id = fields.take("partner_id", TenantId::parse(&body.0.partner_id));
+    let message = fields.take_opt("message", body.0.message.as_deref(), |m| {
+        Text::parse(m, 2000)
+    });
+    let (Some(partner_id), Some(message)) = (partner_id, message) else {
+        return Err(fields.into_error());
+    };
+    let now = state.clock.now();
+    let issued = token::issue();
+    let id = Uuid::now_v7();
+    let link = link(
+        &state.public_base_url,
+        "partnership-invitations",
+        id,
+        &issued.token,
+    );
+    let link_out = link.clone();
+    let (invitation, email) = state
+        .db
+        .write(move |conn| {
+            let provider = providers::find(conn, provider_id)?
+                .ok_or_else(|| ApiError::not_found("your tenant is not a registered provider"))?;
+            let partner = partners::find(conn, partner_id)?
+                .ok_or_else(|| ApiError::not_found("no partner with this id"))?;
+            partnerships::close_expired(conn, provider_id, partner_id, now)?;
+            PartnershipInvitation::check_can_invite(
+                partnerships::pending_exists(conn, provider_id, partner_id)?,
+                partnerships::relationship_exists(conn, partner_id, provider_id)?,
+            )?;
+            let message = message.map(|m| m.as_str().to_owned());
+            let (subject, body) =
+                invitation::partnership_email(&provider, &partner, &link, message.as_deref());
+            let to = partner
+                .primary_contact_email
+                .clone()
+                .or_else(|| partner.mpn_account_email.clone())
+                .ok_or_else(|| {
+                    ApiError::from(DomainError::InvalidState(
+                        "the partner has no contact e-mail in its profile".into(),
+                    ))
+                })?;
+            let inv = PartnershipInvitation {
+                id,
+                provider_id,
+                partner_id,
+                status: PartnershipStatus::Pending,
+                token_hash: issued.hash,
+                message,
+                expires_at: invitation::expiry(now),
+                created_at: now,
+            };
+            partnerships::insert_invitation(conn, &inv).map_err(|e| match e {
+                StoreError::Duplicate => ApiError::from(DomainError::InvitationPending(
+                    "an open partnership invitation for this partner exists".into(),
+                )),
+                other => other.into(),
+            })?;
+            let note = Notification {
+                id: Uuid::now_v7(),
+                tenant_id: partner_id,
+                kind: NotificationKind::PartnershipInvitation,
+                to,
+                subject,
+                body,
+                created_at: now,
+            };
+            outbox::enqueue(conn, &note)?;
+            let subject = format!("partnership-invitation/{id}");
+            audit::record(
+                conn,
+                &caller,
+                provider_id,
+                "partnership.invited",
+                subject.clone(),
+                now,
+            )?;
+            audit::record(
+                conn,
+                &caller,
+                partner_id,
+                "partnership.invited",
+                subject,
+                now,
+            )?;
+            Ok::<_, ApiError>((
+                inv,
+                EmailDto {
+                    to: Some(note.to.as_str().to_owned()),
+                    subject: note.subject,
+                    body: note.body,
+                },
+            ))
+        })
+        .await?;
+    let mut dto = PartnershipInvitationDto::new(&invitation, now);
+    dto.link = Some(link_out);
+    dto.email = Some(email);
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// The partner's partnership invitations (no tokens).
+#[utoipa::path(
+    tag = "partnerships",
+    params(("partner_id" = String, Path, format = "uuid"), InvitationFilter),
+    responses(
+        (status = 200, body = PartnershipInvitationPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/v1/partners/{partner_id}/partnership-invitations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    filter: web::Query<InvitationFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::ReadPartnershipInvitations, Some(id))?;
+    let filter = filter.into_inner();
+    let page = PageParams {
+        limit: filter.limit,
+        cursor: filter.cursor,
+    }
+    .page()?;
+    let status = match filter.status.as_deref() {
+        None => None,
+        Some(s) => Some(PartnershipStatus::from_name(s).ok_or_else(|| {
+            ApiError::bad_request("status must be pending, accepted, declined or expired")
+                .with_errors(vec![super::error::FieldError::new(
+                    "status",
+                    "must be pending, accepted, declined or expired",
+                )])
+        })?),
+    };
+    let now = state.clock.now();
+    let rows = state
+        .db
+        .read(move |conn| {
+            partnerships::list_invitations(conn, id, status, now, &page).map_err(ApiError::from)
+        })
+        .await?;
+    let page = rows.map(|i| PartnershipInvitationDto::new(&i, now));
+    Ok(HttpResponse::Ok().json(PartnershipInvitationPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// What a partnership link offers (any caller holding the token).
+#[utoipa::path(
+    tag = "partnerships",
+    params(("invitation_id" = String, Path), TokenQuery),
+    responses(
+        (status = 200, body = PartnershipInvitationView),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "`not_found` or `invalid_invitation_token`", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/partnership-invitations/{invitation_id}")]
+pub async fn view(
+    state: web::Data<AppState>,
+    caller: Caller,
+    invitation_id: web::Path<String>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Operation::ViewInvitationLink, None)?;
+    let id = invitation_id.into_inner();
+    let hash = token::hash(&query.token);
+    let now = state.clock.now();
+    let view = state
+        .db
+        .read(move |conn| {
+            let inv = find(conn, &id)?;
+            inv.check_token(&hash)?;
+            let provider = providers::find(conn, inv.provider_id)?
+                .ok_or_else(|| ApiError::not_found("the provider is gone"))?;
+            Ok::<_, ApiError>(PartnershipInvitationView {
+                id: inv.id.to_string(),
+                provider_id: provider.tenant_id.to_string(),
+                provider_name: provider.name.as_str().to_owned(),
+                provider_regions: provider
+                    .regions
+                    .iter()
+                    .map(|r| r.as_str().to_owned())
+                    .collect(),
+                provider_services: provider
+                    .services
+                    .iter()
+                    .map(|s| s.name().to_owned())
+                    .collect(),
+                partner_id: inv.partner_id.to_string(),
+                status: inv.effective_status(now).name().to_owned(),
+                message: inv.message.clone(),
+                expires_at: inv.expires_at,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Loads the invitation for its invited partner's GlobalAdmin; other tenants see 404.
+fn for_invited(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<PartnershipInvitation, ApiError> {
+    let inv = find(conn, id)?;
+    if inv.partner_id != caller.tenant() {
+        return Err(ApiError::not_found("no such invitation"));
+    }
+    caller.require(Operation::RespondToPartnership, Some(inv.partner_id))?;
+    Ok(inv)
+}
+
+/// The invited partner's GlobalAdmin accepts: the provider joins its indirect provider list (R15).
+#[utoipa::path(
+    tag = "partnerships",
+    params(("invitation_id" = String, Path)),
+    request_body = TokenBody,
+    responses(
+        (status = 200, body = ProviderRelationshipDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "`forbidden`, or `indirect_reseller_not_active` (R12)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found` or `invalid_invitation_token`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state` (not pending) or `relationship_exists`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 410, response = Gone),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/partnership-invitations/{invitation_id}/accept")]
+pub async fn accept(
+    state: web::Data<AppState>,
+    caller: Caller,
+    invitation_id: web::Path<String>,
+    body: ApiJson<TokenBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = invitation_id.into_inner();
+    let hash = token::hash(&body.0.token);
+    let now = state.clock.now();
+    let dto = state
+        .db
+        .write(move |conn| {
+            let inv = for_invited(conn, &caller, &id)?.respond(&hash, true, now)?;
+            require_indirect(conn, inv.partner_id)?;
+            if partnerships::relationship_exists(conn, inv.partner_id, inv.provider_id)? {
+                return Err(DomainError::RelationshipExists.into());
+            }
+            if !partnerships::update_if_pending(conn, &inv)? {
+                return Err(
+                    DomainError::InvalidState("the invitation was used meanwhile".into()).into(),
+                );
+            }
+            let relationship = ProviderRelationship {
+                partner_id: inv.partner_id,
+                provider_id: inv.provider_id,
+                established_at: now,
+            };
+            partnerships::insert_relationship(conn, &relationship).map_err(|e| match e {
+                StoreError::Duplicate => ApiError::from(DomainError::RelationshipExists),
+                other => other.into(),
+            })?;
+            let provider = providers::find(conn, inv.provider_id)?
+                .ok_or_else(|| ApiError::not_found("the provider is gone"))?;
+            let subject = format!("partnership-invitation/{}", inv.id);
+            audit::record(
+                conn,
+                &caller,
+                inv.partner_id,
+                "partnership.accepted",
+                subject.clone(),
+                now,
+            )?;
+            audit::record(
+                conn,
+                &caller,
+                inv.provider_id,
+                "partnership.accepted",
+                subject,
+                now,
+            )?;
+            Ok::<_, ApiError>(ProviderRelationshipDto {
+                provider_id: provider.tenant_id.to_string(),
+                provider_name: provider.name.as_str().to_owned(),
+                status: "active".into(),
+                established_at: now,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(dto))
+}
+
+/// The invited partner's GlobalAdmin declines.
+#[utoipa::path(
+    tag = "partnerships",
+    params(("invitation_id" = String, Path)),
+    request_body = TokenBody,
+    responses(
+        (status = 200, body = PartnershipInvitationDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "`not_found` or `invalid_invitation_token`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state`: not pending", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 410, response = Gone),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/v1/partnership-invitations/{invitation_id}/decline")]
+pub async fn decline(
+    state: web::Data<AppState>,
+    caller: Caller,
+    invitation_id: web::Path<String>,
+    body: ApiJson<TokenBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = invitation_id.into_inner();
+    let hash = token::hash(&body.0.token);
+    let now = state.clock.now();
+    let inv = state
+        .db
+        .write(move |conn| {
+            let inv = for_invited(conn, &caller, &id)?.respond(&hash, false, now)?;
+            if !partnerships::update_if_pending(conn, &inv)? {
+                return Err(
+                    DomainError::InvalidState("the invitation was used meanwhile".into()).into(),
+                );
+            }
+            let subject = format!("partnership-invitation/{}", inv.id);
+            audit::record(
+                conn,
+                &caller,
+                inv.partner_id,
+                "partnership.declined",
+                subject.clone(),
+                now,
+            )?;
+            audit::record(
+                conn,
+                &caller,
+                inv.provider_id,
+                "partnership.declined",
+                subject,
+                now,
+            )?;
+            Ok::<_, ApiError>(inv)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PartnershipInvitationDto::new(&inv, now)))
+}
+
+/// The partner's indirect providers (R15), once the agreement is accepted (R12).
+#[utoipa::path(
+    tag = "partnerships",
+    params(("partner_id" = String, Path, format = "uuid"), PageParams),
+    responses(
+        (status = 200, body = ProviderRelationshipPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/v1/partners/{partner_id}/indirect-providers")]
+pub async fn providers_of(
+    state: web::Data<AppState>,
+    caller: Caller,
+    partner_id: web::Path<String>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::ReadProviderRelationships, Some(id))?;
+    let page = params.page()?;
+    let rows = state
+        .db
+        .read(move |conn| {
+            require_indirect(conn, id)?;
+            Ok::<_, ApiError>(partnerships::providers_of(conn, id, &page)?)
+        })
+        .await?;
+    let page = rows.map(|(r, name)| ProviderRelationshipDto {
+        provider_id: r.provider_id.to_string(),
+        provider_name: name,
+        status: "active".into(),
+        established_at: r.established_at,
+    });
+    Ok(HttpResponse::Ok().json(ProviderRelationshipPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}

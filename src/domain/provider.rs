@@ -1,0 +1,131 @@
+//! Indirect providers, the directory, and partnerships (R14, R15).
+
+use chrono::{DateTime, Utc};
+
+use super::region::Region;
+use super::values::{CompanyName, Email, TenantId, ValueError};
+
+/// R14: what a provider offers its resellers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Service {
+    TechnicalTraining,
+    Marketing,
+    FinancingAndCredit,
+}
+
+impl Service {
+    pub const ALL: [Service; 3] = [
+        Service::TechnicalTraining,
+        Service::Marketing,
+        Service::FinancingAndCredit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::TechnicalTraining => "technical_training",
+            Service::Marketing => "marketing",
+            Service::FinancingAndCredit => "financing_and_credit",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Service, ValueError> {
+        Service::ALL
+            .into_iter()
+            .find(|s| s.name() == raw.trim())
+            .ok_or_else(|| {
+                ValueError("must be technical_training, marketing or financing_and_credit".into())
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    pub tenant_id: TenantId,
+    pub name: CompanyName,
+    pub regions: Vec<Region>,
+    pub services: Vec<Service>,
+    pub contact_email: Email,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Provider {
+    /// R14: the directory lists providers by region and service.
+    pub fn matches(&self, region: Option<&Region>, service: Option<Service>) -> bool {
+        region.is_none_or(|r| self.regions.contains(r))
+            && service.is_none_or(|s| self.services.contains(&s))
+    }
+}
+
+/// Sorted, without duplicates, and not empty.
+pub fn regions(raw: &[String]) -> Result<Vec<Region>, ValueError> {
+    let mut out = raw
+        .iter()
+        .map(|r| Region::parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    out.dedup();
+    if out.is_empty() {
+        return Err(ValueError("must name at least one region".into()));
+    }
+    Ok(out)
+}
+
+/// Sorted, without duplicates, and not empty.
+pub fn services(raw: &[String]) -> Result<Vec<Service>, ValueError> {
+    let mut out = raw
+        .iter()
+        .map(|s| Service::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.sort();
+    out.dedup();
+    if out.is_empty() {
+        return Err(ValueError("must name at least one service".into()));
+    }
+    Ok(out)
+}
+
+/// R15: a provider in the partner's indirect provider list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRelationship {
+    pub partner_id: TenantId,
+    pub provider_id: TenantId,
+    pub established_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r14_directory_filters_by_region_and_service() {
+        let p = Provider {
+            tenant_id: TenantId::from_uuid(uuid::Uuid::from_u128(5)),
+            name: CompanyName::parse("Distri").expect("name"),
+            regions: regions(&["DE".into(), "at".into()]).expect("regions"),
+            services: services(&["marketing".into()]).expect("services"),
+            contact_email: Email::parse("x@distri.com").expect("email"),
+            created_at: Utc::now(),
+        };
+        let de = Region::parse("DE").expect("region");
+        let us = Region::parse("US").expect("region");
+        assert!(p.matches(None, None));
+        assert!(p.matches(Some(&de), Some(Service::Marketing)));
+        assert!(!p.matches(Some(&us), None));
+        assert!(!p.matches(Some(&de), Some(Service::FinancingAndCredit)));
+    }
+
+    #[test]
+    fn lists_are_checked_and_normalised() {
+        assert_eq!(
+            regions(&["de".into(), "AT".into(), "DE".into()]).map(|r| r.len()),
+            Ok(2)
+        );
+        assert!(regions(&[]).is_err());
+        assert!(regions(&["Germany".into()]).is_err());
+        assert!(services(&["catering".into()]).is_err());
+        assert_eq!(
+            services(&["marketing".into(), "marketing".into()]).map(|s| s.len()),
+            Ok(1)
+        );
+    }
+}

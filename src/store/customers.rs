@@ -1,0 +1,137 @@
+//! Customers and how each partner and provider is tied to them (R16-R22).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::models::{CustomerRelationshipRow, CustomerRow, naive};
+use super::page::{Page, PageRequest, paginate};
+use super::schema::{customer_relationships as rel, customers, provider_customers};
+use super::{AnyConnection, StoreError, insert_result};
+use crate::domain::capability::Relationship;
+use crate::domain::customer::{Customer, CustomerRelationship};
+use crate::domain::values::TenantId;
+
+pub fn insert(conn: &mut AnyConnection, c: &Customer) -> Result<(), StoreError> {
+    insert_result(
+        diesel::insert_into(customers::table)
+            .values(CustomerRow::from(c))
+            .execute(conn),
+    )
+}
+
+pub fn find(conn: &mut AnyConnection, id: TenantId) -> Result<Option<Customer>, StoreError> {
+    customers::table
+        .find(id.to_string())
+        .select(CustomerRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Customer::try_from)
+        .transpose()
+}
+
+/// How `partner` is tied to `customer`, if at all.
+pub fn relationship(
+    conn: &mut AnyConnection,
+    partner: TenantId,
+    customer: TenantId,
+) -> Result<Option<CustomerRelationship>, StoreError> {
+    rel::table
+        .find((partner.to_string(), customer.to_string()))
+        .select(CustomerRelationshipRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(CustomerRelationship::try_from)
+        .transpose()
+}
+
+pub fn insert_relationship(
+    conn: &mut AnyConnection,
+    r: &CustomerRelationship,
+) -> Result<(), StoreError> {
+    insert_result(
+        diesel::insert_into(rel::table)
+            .values(CustomerRelationshipRow::from(r))
+            .execute(conn),
+    )
+}
+
+/// Inserts the relationship, or replaces the pair's existing one (R21: a move).
+pub fn put_relationship(
+    conn: &mut AnyConnection,
+    r: &CustomerRelationship,
+) -> Result<(), StoreError> {
+    let row = CustomerRelationshipRow::from(r);
+    let updated =
+        diesel::update(rel::table.find((row.partner_id.clone(), row.customer_id.clone())))
+            .set(&row)
+            .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(rel::table).values(&row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// R16: the provider's own reseller relationship with the customer (kept if it exists).
+pub fn link_provider(
+    conn: &mut AnyConnection,
+    provider: TenantId,
+    customer: TenantId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let exists: i64 = provider_customers::table
+        .filter(provider_customers::provider_id.eq(provider.to_string()))
+        .filter(provider_customers::customer_id.eq(customer.to_string()))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(provider_customers::table)
+            .values((
+                provider_customers::provider_id.eq(provider.to_string()),
+                provider_customers::customer_id.eq(customer.to_string()),
+                provider_customers::since.eq(naive(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn provider_has(
+    conn: &mut AnyConnection,
+    provider: TenantId,
+    customer: TenantId,
+) -> Result<bool, StoreError> {
+    let n: i64 = provider_customers::table
+        .filter(provider_customers::provider_id.eq(provider.to_string()))
+        .filter(provider_customers::customer_id.eq(customer.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The partner's customers, in customer id order, optionally of one relationship type.
+pub fn list_for_partner(
+    conn: &mut AnyConnection,
+    partner: TenantId,
+    relationship: Option<Relationship>,
+    page: &PageRequest,
+) -> Result<Page<(Customer, CustomerRelationship)>, StoreError> {
+    let mut query = rel::table
+        .inner_join(customers::table)
+        .filter(rel::partner_id.eq(partner.to_string()))
+        .order(rel::customer_id.asc())
+        .limit(page.limit + 1)
+        .select((
+            CustomerRow::as_select(),
+            CustomerRelationshipRow::as_select(),
+        ))
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(rel::customer_id.gt(after.clone()));
+    }
+    if let Some(kind) = relationship {
+        query = query.filter(rel::relationship.eq(kind.name()));
+    }
+    let rows: Vec<(CustomerRow, CustomerRelationshipRow)> = query.load(conn)?;
+    paginate(rows, page, |(c, _)| &c.tenant_id)
+        .try_map(|(c, r)| Ok((Customer::try_from(c)?, CustomerRelationship::try_from(r)?)))
+}
