@@ -38,7 +38,7 @@ pub enum Command {
         #[arg(long)]
         tenant: String,
         /// Comma-separated role names, e.g. GlobalAdmin,AdminAgent
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', required = true)]
         roles: Vec<String>,
         /// The user (claim sub)
         #[arg(long, default_value = "dev-user")]
@@ -57,6 +57,8 @@ pub fn run() -> ExitCode {
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
+            // One line, even when a driver's message spans several (libpq does).
+            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
             eprintln!("csp-transition: {message}");
             ExitCode::FAILURE
         }

@@ -371,3 +371,76 @@ async fn into_resp(res: reqwest::Response) -> Resp {
         headers,
     }
 }
+
+impl TestApp {
+    /// Registers an indirect provider serving DE and AT with marketing and training.
+    pub async fn provider(&self) -> String {
+        let id = Uuid::new_v4().to_string();
+        let body = json!({
+            "tenant_id": id,
+            "name": "Northwind Distribution",
+            "regions": ["DE", "AT"],
+            "services": ["marketing", "technical_training"],
+            "contact_email": "partners@northwind.example"
+        });
+        self.operator()
+            .post("/v1/indirect-providers", body)
+            .await
+            .expect(201);
+        id
+    }
+
+    /// The provider invites the partner; returns (invitation id, token).
+    pub async fn invite_partner(&self, provider: &str, partner: &str) -> (String, String) {
+        let inv = self
+            .ga(provider)
+            .post(
+                &format!("/v1/indirect-providers/{provider}/partnership-invitations"),
+                json!({ "partner_id": partner }),
+            )
+            .await
+            .expect(201);
+        let link = inv["link"].as_str().expect("link").to_owned();
+        let token = link
+            .split("token=")
+            .nth(1)
+            .expect("token in link")
+            .to_owned();
+        (inv["id"].as_str().expect("id").to_owned(), token)
+    }
+
+    /// An indirect reseller with `provider` in its list (R15).
+    pub async fn partnered(&self, provider: &str) -> String {
+        let partner = self.indirect_partner().await;
+        let (id, token) = self.invite_partner(provider, &partner).await;
+        self.ga(&partner)
+            .post(
+                &format!("/v1/partnership-invitations/{id}/accept"),
+                json!({ "token": token }),
+            )
+            .await
+            .expect(200);
+        partner
+    }
+
+    /// A direct bill customer of `partner`.
+    pub async fn direct_customer(&self, partner: &str, store_for_business: bool) -> String {
+        let c = self
+            .ga(partner)
+            .post(
+                &format!("/v1/partners/{partner}/customers"),
+                json!({"company_name": "Fourth Coffee", "domain": "fourthcoffee.onmicrosoft.com", "store_for_business": store_for_business}),
+            )
+            .await
+            .expect(201);
+        c["id"].as_str().expect("id").to_owned()
+    }
+}
+
+/// The token of an invitation link.
+pub fn token_of(link: &serde_json::Value) -> String {
+    link.as_str()
+        .and_then(|l| l.split("token=").nth(1))
+        .expect("token in link")
+        .to_owned()
+}

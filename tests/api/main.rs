@@ -4,6 +4,7 @@
 mod agreement;
 mod auth;
 mod cli;
+mod customers;
 mod enrollment;
 mod errors;
 mod helpers;
@@ -13,3 +14,4 @@ mod openapi;
 mod operations;
 mod outbox_audit;
 mod partners;
+mod providers;
