@@ -171,6 +171,49 @@ fn save(
     }
 }
 
+/// The steps every change of a partner's invitation shares: tenant and role check, load, the
+/// domain transition, a conditional save, the audit event, one transaction.
+async fn change<F>(
+    state: &AppState,
+    caller: Caller,
+    path: (String, String),
+    operation: Operation,
+    action: &'static str,
+    transition: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(
+            &mut AnyConnection,
+            CustomerInvitation,
+            DateTime<Utc>,
+        ) -> Result<CustomerInvitation, ApiError>
+        + Send
+        + 'static,
+{
+    let (partner_id, invitation_id) = path;
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(operation, Some(id))?;
+    let now = state.clock.now();
+    let inv = state
+        .db
+        .write(move |conn| {
+            let before = owned(conn, id, &invitation_id)?;
+            let after = transition(conn, before.clone(), now)?;
+            save(conn, &after, before.status)?;
+            audit::record(
+                conn,
+                &caller,
+                id,
+                action,
+                format!("customer-invitation/{}", after.id),
+                now,
+            )?;
+            Ok::<_, ApiError>(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CustomerInvitationDto::new(&inv, now)))
+}
+
 /// Draft an invitation for one of the partner's providers: a new customer, or a named direct bill
 /// customer to move (R16, R17, R21). The e-mail holds the personal link.
 #[utoipa::path(
@@ -343,36 +386,20 @@ pub async fn edit_email(
     path: web::Path<(String, String)>,
     body: ApiJson<EditEmail>,
 ) -> Result<HttpResponse, ApiError> {
-    let (partner_id, invitation_id) = path.into_inner();
-    let id = path_tenant("partner_id", &partner_id)?;
-    caller.require(Operation::InviteCustomer, Some(id))?;
     let mut fields = Fields::default();
-    let subject = fields.take("subject", Text::parse(&body.0.subject, 300));
-    let Some(subject) = subject else {
+    let Some(subject) = fields.take("subject", Text::parse(&body.0.subject, 300)) else {
         return Err(fields.into_error());
     };
     let text = body.0.body;
-    let now = state.clock.now();
-    let inv = state
-        .db
-        .write(move |conn| {
-            let before = owned(conn, id, &invitation_id)?;
-            let after = before
-                .clone()
-                .edit_email(subject.as_str().to_owned(), text, now)?;
-            save(conn, &after, before.status)?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "customer_invitation.edited",
-                format!("customer-invitation/{}", after.id),
-                now,
-            )?;
-            Ok::<_, ApiError>(after)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(CustomerInvitationDto::new(&inv, now)))
+    change(
+        &state,
+        caller,
+        path.into_inner(),
+        Operation::InviteCustomer,
+        "customer_invitation.edited",
+        move |_, inv, now| Ok(inv.edit_email(subject.as_str().to_owned(), text, now)?),
+    )
+    .await
 }
 
 /// "Done": the invitation is sent; with a recipient the e-mail goes to the outbox (R17, R30).
@@ -395,40 +422,30 @@ pub async fn done(
     path: web::Path<(String, String)>,
     _body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
-    let (partner_id, invitation_id) = path.into_inner();
-    let id = path_tenant("partner_id", &partner_id)?;
-    caller.require(Operation::InviteCustomer, Some(id))?;
-    let now = state.clock.now();
-    let inv = state
-        .db
-        .write(move |conn| {
-            let before = owned(conn, id, &invitation_id)?;
-            let after = before.clone().mark_sent(now)?;
-            save(conn, &after, before.status)?;
-            if let Some(to) = after.email.to.clone() {
+    change(
+        &state,
+        caller,
+        path.into_inner(),
+        Operation::InviteCustomer,
+        "customer_invitation.sent",
+        |conn, inv, now| {
+            let sent = inv.mark_sent(now)?;
+            if let Some(to) = sent.email.to.clone() {
                 let note = Notification {
                     id: Uuid::now_v7(),
-                    tenant_id: id,
+                    tenant_id: sent.partner_id,
                     kind: NotificationKind::CustomerInvitation,
                     to,
-                    subject: after.email.subject.clone(),
-                    body: after.email.body.clone(),
+                    subject: sent.email.subject.clone(),
+                    body: sent.email.body.clone(),
                     created_at: now,
                 };
                 outbox::enqueue(conn, &note)?;
             }
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "customer_invitation.sent",
-                format!("customer-invitation/{}", after.id),
-                now,
-            )?;
-            Ok::<_, ApiError>(after)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(CustomerInvitationDto::new(&inv, now)))
+            Ok(sent)
+        },
+    )
+    .await
 }
 
 /// Revoke an open invitation; its link stops working.
@@ -451,28 +468,15 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
     _body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
-    let (partner_id, invitation_id) = path.into_inner();
-    let id = path_tenant("partner_id", &partner_id)?;
-    caller.require(Operation::RevokeCustomerInvitation, Some(id))?;
-    let now = state.clock.now();
-    let inv = state
-        .db
-        .write(move |conn| {
-            let before = owned(conn, id, &invitation_id)?;
-            let after = before.clone().revoke(now)?;
-            save(conn, &after, before.status)?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "customer_invitation.revoked",
-                format!("customer-invitation/{}", after.id),
-                now,
-            )?;
-            Ok::<_, ApiError>(after)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(CustomerInvitationDto::new(&inv, now)))
+    change(
+        &state,
+        caller,
+        path.into_inner(),
+        Operation::RevokeCustomerInvitation,
+        "customer_invitation.revoked",
+        |_, inv, now| Ok(inv.revoke(now)?),
+    )
+    .await
 }
 
 /// What a customer link offers (any caller holding the token).

@@ -163,6 +163,18 @@ pub fn visible(
     Ok((c, relationship))
 }
 
+/// Checks the caller against the path's partner and loads the customer it may see.
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    path: (String, String),
+) -> Result<(Customer, CustomerRelationship), ApiError> {
+    let id = path_tenant("partner_id", &path.0)?;
+    let customer = path_tenant("customer_id", &path.1)?;
+    caller.require(Operation::ReadCustomers, Some(id))?;
+    state.db.read(move |conn| visible(conn, id, customer)).await
+}
+
 /// A direct bill partner creates a customer tenant, as direct bill customer (R19).
 #[utoipa::path(
     tag = "customers",
@@ -359,14 +371,7 @@ pub async fn read(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (partner_id, customer_id) = path.into_inner();
-    let id = path_tenant("partner_id", &partner_id)?;
-    let customer = path_tenant("customer_id", &customer_id)?;
-    caller.require(Operation::ReadCustomers, Some(id))?;
-    let (c, r) = state
-        .db
-        .read(move |conn| visible(conn, id, customer))
-        .await?;
+    let (c, r) = load(&state, &caller, path.into_inner()).await?;
     let mut dto = CustomerDto::new(&c, &r);
     dto.capabilities = Some(decisions(Some(r.relationship), &caller.actor.roles));
     Ok(HttpResponse::Ok().json(dto))
@@ -391,14 +396,7 @@ pub async fn capabilities(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (partner_id, customer_id) = path.into_inner();
-    let id = path_tenant("partner_id", &partner_id)?;
-    let customer = path_tenant("customer_id", &customer_id)?;
-    caller.require(Operation::ReadCustomers, Some(id))?;
-    let (c, r) = state
-        .db
-        .read(move |conn| visible(conn, id, customer))
-        .await?;
+    let (c, r) = load(&state, &caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(Capabilities {
         customer_id: c.tenant_id.to_string(),
         relationship: r.relationship.name().to_owned(),
