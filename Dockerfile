@@ -12,11 +12,12 @@ WORKDIR /build
 # 1. Dependency layer: build every dependency against dummy sources so this
 #    layer is reused as long as Cargo.toml / Cargo.lock do not change.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir src \
+RUN mkdir src benches \
     && echo 'fn main() {}' > src/main.rs \
+    && echo 'fn main() {}' > benches/capability.rs \
     && echo '' > src/lib.rs \
     && cargo build --release --locked \
-    && rm -rf src \
+    && rm -rf src benches \
     && rm -f target/release/csp-transition \
     && rm -rf target/release/deps/csp_transition-* \
               target/release/deps/libcsp_transition-* \
@@ -25,12 +26,13 @@ RUN mkdir src \
 # 2. Real sources. migrations/ is embedded at compile time (diesel
 #    embed_migrations!), openapi/ holds the checked-in spec.
 COPY src/ src/
+COPY benches/ benches/
 COPY migrations/ migrations/
 COPY openapi/ openapi/
 
 # COPY keeps the context's mtimes, which can be older than the dummy build;
 # touch the real sources so cargo is guaranteed to rebuild the crate.
-RUN find src migrations openapi -type f -exec touch {} + \
+RUN find src benches migrations openapi -type f -exec touch {} + \
     && cargo build --release --locked \
     && strip target/release/csp-transition
 
