@@ -568,6 +568,10 @@ pub async fn accept(
             let after = before.clone().accept(&hash, tenant, now)?;
             // Single use: the conditional update decides, before anything else is written.
             save(conn, &after, before.status)?;
+            customer::check_is_customer_tenant(
+                partners::find(conn, tenant)?.is_some(),
+                providers::exists(conn, tenant)?,
+            )?;
             let existing = customers::find(conn, tenant)?;
             let relationship = customers::relationship(conn, after.partner_id, tenant)?;
             // R21, R22: checked on what the customer is now, whatever the invitation said.

@@ -16,7 +16,7 @@ use crate::domain::partner::{Partner, ProfileChanges, StandingChanges};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, MpnId, TenantId};
 use crate::startup::AppState;
-use crate::store::{AnyConnection, StoreError, partners};
+use crate::store::{AnyConnection, StoreError, partners, providers};
 
 /// A partner as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -213,6 +213,12 @@ pub async fn register(
     state
         .db
         .write(move |conn| {
+            if providers::exists(conn, saved.tenant_id)? {
+                return Err(ApiError::conflict(
+                    "provider_exists",
+                    "this tenant is registered as an indirect provider",
+                ));
+            }
             partners::insert(conn, &saved).map_err(|e| match e {
                 StoreError::Duplicate => ApiError::conflict(
                     "partner_exists",

@@ -107,6 +107,15 @@ pub fn check_can_become_indirect(
     }
 }
 
+/// R16: a customer invitation is for a customer tenant; partners and providers cannot accept one.
+pub fn check_is_customer_tenant(is_partner: bool, is_provider: bool) -> Result<(), DomainError> {
+    if is_partner || is_provider {
+        Err(DomainError::WrongCustomer)
+    } else {
+        Ok(())
+    }
+}
+
 /// R16, R18, R21: after the customer's GlobalAdmin accepts, the partner is its indirect reseller
 /// with administrator permissions, through `provider`.
 pub fn become_indirect(
@@ -149,6 +158,19 @@ mod tests {
             delegated_admin: true,
             since: Utc::now(),
         }
+    }
+
+    #[test]
+    fn r16_partners_and_providers_are_not_customers() {
+        assert_eq!(check_is_customer_tenant(false, false), Ok(()));
+        assert_eq!(
+            check_is_customer_tenant(true, false),
+            Err(DomainError::WrongCustomer)
+        );
+        assert_eq!(
+            check_is_customer_tenant(false, true),
+            Err(DomainError::WrongCustomer)
+        );
     }
 
     #[test]

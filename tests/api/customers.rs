@@ -616,3 +616,35 @@ async fn a_link_is_single_use_under_16_concurrent_accepts() {
         .count();
     assert_eq!(accepted, 1, "exactly one acceptance written");
 }
+
+#[tokio::test]
+async fn r16_partners_and_providers_cannot_accept_as_customers() {
+    let app = TestApp::spawn().await;
+    let provider = app.provider().await;
+    let partner = app.partnered(&provider).await;
+    let inv = invite(&app, &partner, json!({"provider_id": provider})).await;
+    let id = inv["id"].as_str().unwrap();
+    let body =
+        json!({"token": token_of(&inv["link"]), "company_name": "Self", "domain": "self.example"});
+    for tenant in [&partner, &provider] {
+        app.ga(tenant)
+            .post(
+                &format!("/v1/customer-invitations/{id}/accept"),
+                body.clone(),
+            )
+            .await
+            .expect_problem(403, "wrong_customer");
+    }
+    assert_eq!(
+        app.ga(&partner)
+            .get(&format!("/v1/partners/{partner}/customers"))
+            .await
+            .expect(200)["items"],
+        json!([])
+    );
+    let as_partner = json!({"tenant_id": provider, "company_name": "Northwind", "region": "DE"});
+    app.operator()
+        .post("/v1/partners", as_partner)
+        .await
+        .expect_problem(409, "provider_exists");
+}
