@@ -9,6 +9,7 @@ mod enrollment;
 mod errors;
 mod helpers;
 mod incentives;
+mod isolation;
 mod migrations;
 mod openapi;
 mod operations;
