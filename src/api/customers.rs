@@ -301,7 +301,12 @@ pub async fn create_for_reseller(
             Ok::<_, ApiError>(CustomerDto::new(&c, &r))
         })
         .await?;
-    Ok(HttpResponse::Created().json(dto))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            LOCATION,
+            format!("/v1/partners/{}/customers/{}", reseller, dto.id),
+        ))
+        .json(dto))
 }
 
 /// The partner's customers, direct bill and indirect reseller.

@@ -14,7 +14,7 @@ use super::extract::{ApiJson, Fields, path_tenant};
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
-use crate::domain::enrollment::{Enrollment, EnrollmentStatus, Submission};
+use crate::domain::enrollment::{AUTO_REVIEWER, Enrollment, EnrollmentStatus, Submission};
 use crate::domain::incentive;
 use crate::domain::notification::Notification;
 use crate::domain::partner::Partner;
@@ -212,7 +212,8 @@ pub async fn submit(
                 now,
             )?;
             if e.status == EnrollmentStatus::Approved {
-                on_approved(conn, &caller, &partner, &e, now)?;
+                // Auto review: the service approved, and the audit log says so.
+                on_approved(conn, &caller.as_system(AUTO_REVIEWER), &partner, &e, now)?;
             }
             Ok::<_, ApiError>(e)
         })

@@ -39,6 +39,25 @@ async fn r1_r6_auto_review_approves_on_the_same_tenant_with_a_due_date() {
         "R6: {submitted} -> {due}"
     );
     assert_eq!(e["decided_by"], "system:auto-review");
+    let log = app
+        .ga(&id)
+        .get(&format!("/v1/partners/{id}/audit-events"))
+        .await
+        .expect(200);
+    let approved = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "enrollment.approved")
+        .cloned()
+        .expect("audited");
+    assert_eq!(
+        (
+            approved["actor_sub"].as_str(),
+            approved["actor_roles"].clone()
+        ),
+        (Some("system:auto-review"), serde_json::json!([]))
+    );
     // The partner's tenant and id are unchanged (R1).
     let partner = app
         .ga(&id)

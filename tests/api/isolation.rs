@@ -22,7 +22,10 @@ async fn world(app: &TestApp) -> World {
     let customer = app.direct_customer(&partner, false).await;
     let inv = app
         .ga(&partner)
-        .post(&format!("/v1/partners/{partner}/customer-invitations"), json!({"provider_id": provider, "customer_id": customer}))
+        .post(
+            &format!("/v1/partners/{partner}/customer-invitations"),
+            json!({"provider_id": provider, "customer_id": customer}),
+        )
         .await
         .expect(201);
     let intruder_provider = app.provider().await;
@@ -44,30 +47,101 @@ async fn r28_paths_naming_another_tenant_are_tenant_mismatch() {
     let w = world(&app).await;
     let (p, c, i, pr) = (&w.partner, &w.customer, &w.invitation, &w.provider);
     let cases: Vec<(reqwest::Method, String, Option<Value>)> = vec![
-        (reqwest::Method::GET, format!("/v1/partners/{p}/partnership-invitations"), None),
-        (reqwest::Method::GET, format!("/v1/partners/{p}/indirect-providers"), None),
-        (reqwest::Method::GET, format!("/v1/partners/{p}/customers"), None),
-        (reqwest::Method::POST, format!("/v1/partners/{p}/customers"), Some(json!({"company_name": "X", "domain": "x.example"}))),
-        (reqwest::Method::GET, format!("/v1/partners/{p}/customers/{c}"), None),
-        (reqwest::Method::GET, format!("/v1/partners/{p}/customers/{c}/capabilities"), None),
-        (reqwest::Method::GET, format!("/v1/partners/{p}/customer-invitations"), None),
-        (reqwest::Method::POST, format!("/v1/partners/{p}/customer-invitations"), Some(json!({"provider_id": pr}))),
-        (reqwest::Method::PUT, format!("/v1/partners/{p}/customer-invitations/{i}/email"), Some(json!({"subject": "s", "body": "b"}))),
-        (reqwest::Method::POST, format!("/v1/partners/{p}/customer-invitations/{i}/done"), None),
-        (reqwest::Method::POST, format!("/v1/partners/{p}/customer-invitations/{i}/revoke"), None),
-        (reqwest::Method::GET, format!("/v1/indirect-providers/{pr}/resellers"), None),
-        (reqwest::Method::POST, format!("/v1/indirect-providers/{pr}/customers"), Some(json!({"reseller_partner_id": p, "company_name": "X", "domain": "x.example"}))),
-        (reqwest::Method::POST, format!("/v1/indirect-providers/{pr}/partnership-invitations"), Some(json!({"partner_id": w.intruder}))),
+        (
+            reqwest::Method::GET,
+            format!("/v1/partners/{p}/partnership-invitations"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/partners/{p}/indirect-providers"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/partners/{p}/customers"),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/partners/{p}/customers"),
+            Some(json!({"company_name": "X", "domain": "x.example"})),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/partners/{p}/customers/{c}"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/partners/{p}/customers/{c}/capabilities"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/partners/{p}/customer-invitations"),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/partners/{p}/customer-invitations"),
+            Some(json!({"provider_id": pr})),
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/v1/partners/{p}/customer-invitations/{i}/email"),
+            Some(json!({"subject": "s", "body": "b"})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/partners/{p}/customer-invitations/{i}/done"),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/partners/{p}/customer-invitations/{i}/revoke"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/indirect-providers/{pr}/resellers"),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/indirect-providers/{pr}/customers"),
+            Some(json!({"reseller_partner_id": p, "company_name": "X", "domain": "x.example"})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/indirect-providers/{pr}/partnership-invitations"),
+            Some(json!({"partner_id": w.intruder})),
+        ),
     ];
     for intruder in [&w.intruder, &w.intruder_provider] {
         for (method, path, body) in &cases {
-            let r = app.ga(intruder).send(method.clone(), path, body.clone()).await;
-            assert_eq!((r.status, r.code()), (403, "tenant_mismatch"), "{method} {path}: {}", r.body);
-            assert!(!r.body.to_string().contains("Fourth Coffee"), "{method} {path} leaks");
+            let r = app
+                .ga(intruder)
+                .send(method.clone(), path, body.clone())
+                .await;
+            assert_eq!(
+                (r.status, r.code()),
+                (403, "tenant_mismatch"),
+                "{method} {path}: {}",
+                r.body
+            );
+            assert!(
+                !r.body.to_string().contains("Fourth Coffee"),
+                "{method} {path} leaks"
+            );
         }
     }
     // Nothing was changed by the refused calls.
-    let inv = app.ga(p).get(&format!("/v1/partners/{p}/customer-invitations")).await.expect(200);
+    let inv = app
+        .ga(p)
+        .get(&format!("/v1/partners/{p}/customer-invitations"))
+        .await
+        .expect(200);
     assert_eq!(inv["items"][0]["status"], "draft");
 }
 
@@ -77,19 +151,56 @@ async fn r28_other_tenants_objects_through_ones_own_path_are_not_found() {
     let w = world(&app).await;
     let (x, c, i) = (&w.intruder, &w.customer, &w.invitation);
     let ga = app.ga(x);
-    ga.get(&format!("/v1/partners/{x}/customers/{c}")).await.expect_problem(404, "not_found");
-    ga.get(&format!("/v1/partners/{x}/customers/{c}/capabilities")).await.expect_problem(404, "not_found");
-    ga.put(&format!("/v1/partners/{x}/customer-invitations/{i}/email"), json!({"subject": "s", "body": "b"})).await.expect_problem(404, "not_found");
-    ga.post_empty(&format!("/v1/partners/{x}/customer-invitations/{i}/done")).await.expect_problem(404, "not_found");
-    ga.post_empty(&format!("/v1/partners/{x}/customer-invitations/{i}/revoke")).await.expect_problem(404, "not_found");
+    ga.get(&format!("/v1/partners/{x}/customers/{c}"))
+        .await
+        .expect_problem(404, "not_found");
+    ga.get(&format!("/v1/partners/{x}/customers/{c}/capabilities"))
+        .await
+        .expect_problem(404, "not_found");
+    ga.put(
+        &format!("/v1/partners/{x}/customer-invitations/{i}/email"),
+        json!({"subject": "s", "body": "b"}),
+    )
+    .await
+    .expect_problem(404, "not_found");
+    ga.post_empty(&format!("/v1/partners/{x}/customer-invitations/{i}/done"))
+        .await
+        .expect_problem(404, "not_found");
+    ga.post_empty(&format!("/v1/partners/{x}/customer-invitations/{i}/revoke"))
+        .await
+        .expect_problem(404, "not_found");
     // Inviting another partner's customer reveals nothing either.
-    let r = ga.post(&format!("/v1/partners/{x}/customer-invitations"), json!({"provider_id": w.intruder_provider, "customer_id": c})).await;
+    let r = ga
+        .post(
+            &format!("/v1/partners/{x}/customer-invitations"),
+            json!({"provider_id": w.intruder_provider, "customer_id": c}),
+        )
+        .await;
     r.expect_problem(404, "not_found");
     // A partnership invitation of another partner: declining it is 404, as accepting is.
     let (pid, ptoken) = app.invite_partner(&w.intruder_provider, &w.partner).await;
-    ga.post(&format!("/v1/partnership-invitations/{pid}/decline"), json!({"token": ptoken})).await.expect_problem(404, "not_found");
+    ga.post(
+        &format!("/v1/partnership-invitations/{pid}/decline"),
+        json!({"token": ptoken}),
+    )
+    .await
+    .expect_problem(404, "not_found");
     // Without the token, a link shows nothing.
-    ga.get(&format!("/v1/customer-invitations/{i}?token=guess")).await.expect_problem(404, "invalid_invitation_token");
-    ga.get(&format!("/v1/customer-invitations/{}?token={}", Uuid::new_v4(), w.token)).await.expect_problem(404, "not_found");
-    assert_eq!(app.ga(&w.partner).get(&format!("/v1/partners/{}/customer-invitations", w.partner)).await.expect(200)["items"][0]["status"], "draft");
+    ga.get(&format!("/v1/customer-invitations/{i}?token=guess"))
+        .await
+        .expect_problem(404, "invalid_invitation_token");
+    ga.get(&format!(
+        "/v1/customer-invitations/{}?token={}",
+        Uuid::new_v4(),
+        w.token
+    ))
+    .await
+    .expect_problem(404, "not_found");
+    assert_eq!(
+        app.ga(&w.partner)
+            .get(&format!("/v1/partners/{}/customer-invitations", w.partner))
+            .await
+            .expect(200)["items"][0]["status"],
+        "draft"
+    );
 }
