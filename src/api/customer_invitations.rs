@@ -99,6 +99,7 @@ pub struct CustomerInvitationView {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"provider_id": "5b6c7d8e-1f2a-4b3c-8d9e-0a1b2c3d4e5f", "customer_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", "customer_email": "admin@fourthcoffee.example"}))]
 pub struct CreateCustomerInvitation {
     /// One of the partner's active indirect providers (R17).
     #[schema(format = "uuid")]
@@ -112,6 +113,7 @@ pub struct CreateCustomerInvitation {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"subject": "Let us serve you together with Northwind", "body": "Dear Fourth Coffee,\n\nplease authorise us here:\nhttps://csp.example.com/v1/customer-invitations/0193a1d2-7c1e-7a4b-9f00-5c2e3d4b1a00?token=q3Yh0c1uXxVbJ9nN4m2kP8sT6wR5zA7dE1fG3hJ0kLc"}))]
 pub struct EditEmail {
     #[validate(length(min = 1, max = 300))]
     pub subject: String,
@@ -122,6 +124,7 @@ pub struct EditEmail {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "q3Yh0c1uXxVbJ9nN4m2kP8sT6wR5zA7dE1fG3hJ0kLc", "company_name": "Fabrikam", "domain": "fabrikam.onmicrosoft.com"}))]
 pub struct AcceptCustomerInvitation {
     #[validate(length(min = 1, max = 200))]
     pub token: String,

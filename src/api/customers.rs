@@ -91,6 +91,7 @@ pub struct CustomerPage {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"company_name": "Fourth Coffee", "domain": "fourthcoffee.onmicrosoft.com", "store_for_business": false}))]
 pub struct CreateCustomer {
     #[schema(example = "Fourth Coffee")]
     pub company_name: String,
@@ -102,6 +103,7 @@ pub struct CreateCustomer {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reseller_partner_id": "7d8a3f2e-0b1c-4c55-9a57-2f3e4d5c6b7a", "company_name": "Alpine Ski House", "domain": "alpineskihouse.onmicrosoft.com"}))]
 pub struct CreateResellerCustomer {
     /// The reseller that will list the customer (R19).
     #[schema(format = "uuid")]

@@ -79,6 +79,7 @@ impl From<&Partner> for PartnerDto {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tenant_id": "7d8a3f2e-0b1c-4c55-9a57-2f3e4d5c6b7a", "company_name": "Contoso Ltd", "region": "DE", "mpn_id": "4433221", "primary_contact_email": "ops@contoso.com", "mpn_account_email": "mpn@contoso.com", "offboarding_identified": true}))]
 pub struct RegisterPartner {
     #[schema(format = "uuid", example = "7d8a3f2e-0b1c-4c55-9a57-2f3e4d5c6b7a")]
     pub tenant_id: String,
@@ -101,6 +102,7 @@ pub struct RegisterPartner {
 /// Fields left out (or null) stay as they are.
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"company_name": "Contoso GmbH", "mpn_id": "4433221"}))]
 pub struct PatchPartner {
     pub company_name: Option<String>,
     pub region: Option<String>,

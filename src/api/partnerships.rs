@@ -109,6 +109,7 @@ pub struct ProviderRelationshipPage {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"partner_id": "7d8a3f2e-0b1c-4c55-9a57-2f3e4d5c6b7a", "message": "We would like to serve you as indirect provider in DE and AT."}))]
 pub struct InvitePartner {
     #[schema(format = "uuid")]
     pub partner_id: String,
@@ -118,6 +119,7 @@ pub struct InvitePartner {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "q3Yh0c1uXxVbJ9nN4m2kP8sT6wR5zA7dE1fG3hJ0kLc"}))]
 pub struct TokenBody {
     /// The `token` of the invitation link.
     #[validate(length(min = 1, max = 200))]

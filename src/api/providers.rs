@@ -55,6 +55,7 @@ pub struct ProviderPage {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tenant_id": "5b6c7d8e-1f2a-4b3c-8d9e-0a1b2c3d4e5f", "name": "Northwind Distribution", "regions": ["DE", "AT"], "services": ["technical_training", "financing_and_credit"], "contact_email": "partners@northwind.example"}))]
 pub struct RegisterProvider {
     #[schema(format = "uuid")]
     pub tenant_id: String,
