@@ -107,11 +107,12 @@ pub async fn accept(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::AcceptAgreement, Some(id))?;
-    let version = body.0.agreement_version;
+    let version = body.parse()?.agreement_version;
     let now = state.clock.now();
     let acceptance = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let partner = partners::find(conn, id)?
                 .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
             let latest = enrollments::latest(conn, id)?;

@@ -200,6 +200,7 @@ where
     let inv = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let before = owned(conn, id, &invitation_id)?;
             let after = transition(conn, before.clone(), now)?;
             save(conn, &after, before.status)?;
@@ -242,7 +243,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::InviteCustomer, Some(id))?;
-    let b = body.0;
+    let b = body.parse()?;
     let mut fields = Fields::default();
     let provider_id = fields.take("provider_id", TenantId::parse(&b.provider_id));
     let customer_id = fields.take_opt("customer_id", b.customer_id.as_deref(), TenantId::parse);
@@ -262,6 +263,7 @@ pub async fn create(
     let inv = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let partner = require_indirect(conn, id)?;
             if !partnerships::relationship_exists(conn, id, provider_id)? {
                 return Err(DomainError::NoProviderRelationship.into());
@@ -389,11 +391,14 @@ pub async fn edit_email(
     path: web::Path<(String, String)>,
     body: ApiJson<EditEmail>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = path_tenant("partner_id", &path.0)?;
+    caller.require(Operation::InviteCustomer, Some(id))?;
+    let body = body.parse()?;
     let mut fields = Fields::default();
-    let Some(subject) = fields.take("subject", Text::parse(&body.0.subject, 300)) else {
+    let Some(subject) = fields.take("subject", Text::parse(&body.subject, 300)) else {
         return Err(fields.into_error());
     };
-    let text = body.0.body;
+    let text = body.body;
     change(
         &state,
         caller,
@@ -412,10 +417,12 @@ pub async fn edit_email(
     request_body(content = Empty, description = "Optional; may be empty"),
     responses(
         (status = 200, body = CustomerInvitationDto),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, description = "`invalid_state`: not a draft", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
     )
 )]
 #[post("/v1/partners/{partner_id}/customer-invitations/{invitation_id}/done")]
@@ -423,7 +430,7 @@ pub async fn done(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    _body: ApiJson<Empty>,
+    body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
     change(
         &state,
@@ -431,7 +438,8 @@ pub async fn done(
         path.into_inner(),
         Operation::InviteCustomer,
         "customer_invitation.sent",
-        |conn, inv, now| {
+        move |conn, inv, now| {
+            body.parse()?;
             let sent = inv.mark_sent(now)?;
             if let Some(to) = sent.email.to.clone() {
                 let note = Notification {
@@ -458,10 +466,12 @@ pub async fn done(
     request_body(content = Empty, description = "Optional; may be empty"),
     responses(
         (status = 200, body = CustomerInvitationDto),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, description = "`invalid_state`: not open", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
     )
 )]
 #[post("/v1/partners/{partner_id}/customer-invitations/{invitation_id}/revoke")]
@@ -469,7 +479,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    _body: ApiJson<Empty>,
+    body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
     change(
         &state,
@@ -477,7 +487,10 @@ pub async fn revoke(
         path.into_inner(),
         Operation::RevokeCustomerInvitation,
         "customer_invitation.revoked",
-        |_, inv, now| Ok(inv.revoke(now)?),
+        move |_, inv, now| {
+            body.parse()?;
+            Ok(inv.revoke(now)?)
+        },
     )
     .await
 }
@@ -560,14 +573,18 @@ pub async fn accept(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Operation::AcceptCustomerInvitation, None)?;
     let id = invitation_id.into_inner();
-    let b = body.0;
+    let b = body.parse()?;
     let hash = token::hash(&b.token);
     let tenant = caller.tenant();
     let now = state.clock.now();
     let dto = state
         .db
         .write(move |conn| {
-            let before = customer_invitations::find(conn, &id)?.ok_or_else(|| ApiError::not_found("no such invitation"))?;
+            let missing = || ApiError::not_found("no such invitation");
+            let partner_id = customer_invitations::find(conn, &id)?.ok_or_else(missing)?.partner_id;
+            // Serialise with every other write for this partner, then read what we decide on.
+            partners::lock(conn, partner_id)?;
+            let before = customer_invitations::find(conn, &id)?.ok_or_else(missing)?;
             let after = before.clone().accept(&hash, tenant, now)?;
             // Single use: the conditional update decides, before anything else is written.
             save(conn, &after, before.status)?;
@@ -601,7 +618,13 @@ pub async fn accept(
                         return Err(fields.into_error());
                     };
                     let c = Customer { tenant_id: tenant, company_name, domain, store_for_business: false, created_at: now };
-                    customers::insert(conn, &c)?;
+                    customers::insert(conn, &c).map_err(|e| match e {
+                        StoreError::Duplicate => ApiError::from(DomainError::InvalidState(
+                            "the customer was registered by another request meanwhile; try again".into(),
+                        )),
+                        other => other.into(),
+                    })?;
+                    audit::record(conn, &caller, tenant, "customer.created", format!("customer/{tenant}"), now)?;
                     c
                 }
             };
@@ -628,7 +651,10 @@ pub async fn accept(
             }
             let subject = format!("customer-invitation/{}", after.id);
             audit::record(conn, &caller, after.partner_id, "customer_invitation.accepted", subject.clone(), now)?;
-            audit::record(conn, &caller, tenant, "customer_invitation.accepted", subject, now)?;
+            // R29: the partner, the customer and the provider (a new reseller relationship) each see it.
+            for owner in [tenant, after.provider_id] {
+                audit::record(conn, &caller, owner, "customer_invitation.accepted", subject.clone(), now)?;
+            }
             Ok::<_, ApiError>(CustomerDto::new(&c, &r))
         })
         .await?;

@@ -201,7 +201,7 @@ pub async fn create(
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::CreateDirectCustomer, Some(id))?;
     let now = state.clock.now();
-    let b = body.0;
+    let b = body.parse()?;
     let mut fields = Fields::default();
     let Some(c) = new_customer(
         &mut fields,
@@ -216,6 +216,7 @@ pub async fn create(
     let dto = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let partner = partners::find(conn, id)?
                 .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
             let r = customer::create_direct(&partner, &c, now)?;
@@ -265,7 +266,7 @@ pub async fn create_for_reseller(
     let provider_id = path_tenant("provider_id", &provider_id)?;
     caller.require(Operation::CreateIndirectCustomer, Some(provider_id))?;
     let now = state.clock.now();
-    let b = body.0;
+    let b = body.parse()?;
     let mut fields = Fields::default();
     let reseller = fields.take(
         "reseller_partner_id",
@@ -278,6 +279,7 @@ pub async fn create_for_reseller(
     let dto = state
         .db
         .write(move |conn| {
+            partners::lock(conn, reseller)?;
             if !providers::exists(conn, provider_id)? {
                 return Err(ApiError::not_found(
                     "your tenant is not a registered provider",

@@ -121,17 +121,11 @@ fn on_approved(
         &Notification::enrollment_approved(partner, e, Uuid::now_v7(), now),
     )?;
     let invitation = incentive::invitation_on_approval(partner, Uuid::now_v7(), now)?;
-    match incentives::insert_invitation(conn, partner.tenant_id, &invitation) {
-        // Approved once before (R9 forbids a second approval): the first invitation stands.
-        Err(StoreError::Duplicate) => {}
-        other => {
-            other?;
-            outbox::enqueue(
-                conn,
-                &Notification::incentive_invitation(partner, &invitation, Uuid::now_v7(), now),
-            )?;
-        }
-    }
+    incentives::insert_invitation(conn, partner.tenant_id, &invitation)?;
+    outbox::enqueue(
+        conn,
+        &Notification::incentive_invitation(partner, &invitation, Uuid::now_v7(), now),
+    )?;
     audit::record(
         conn,
         caller,
@@ -174,7 +168,7 @@ pub async fn submit(
     let mut fields = Fields::default();
     let contact = fields.take_opt(
         "primary_contact_email",
-        body.0.primary_contact_email.as_deref(),
+        body.parse()?.primary_contact_email.as_deref(),
         Email::parse,
     );
     let Some(contact) = contact else {
@@ -184,6 +178,7 @@ pub async fn submit(
     let enrollment = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let partner = partners::find(conn, id)?.ok_or_else(|| {
                 DomainError::NotEligible(
                     "this tenant is not registered as a direct bill partner".into(),
@@ -272,6 +267,7 @@ pub async fn withdraw(
     let e = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let before = latest(conn, id)?;
             let e = before.clone().withdraw(caller.sub.clone(), now)?;
             save_from(conn, &e, before.status)?;
@@ -297,10 +293,12 @@ pub async fn withdraw(
     request_body(content = Empty, description = "Optional; may be empty"),
     responses(
         (status = 200, body = EnrollmentDto),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, description = "`invalid_state`: not pending", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
     )
 )]
 #[post("/v1/partners/{partner_id}/indirect-reseller-enrollment/approve")]
@@ -308,14 +306,16 @@ pub async fn approve(
     state: web::Data<AppState>,
     caller: Caller,
     partner_id: web::Path<String>,
-    _body: ApiJson<Empty>,
+    body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::DecideEnrollment, Some(id))?;
+    body.parse()?;
     let now = state.clock.now();
     let e = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let partner = partner(conn, id)?;
             let before = latest(conn, id)?;
             let e = before.clone().approve(caller.sub.clone(), now)?;
@@ -352,13 +352,14 @@ pub async fn reject(
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::DecideEnrollment, Some(id))?;
     let mut fields = Fields::default();
-    let Some(reason) = fields.take("reason", Text::parse(&body.0.reason, REASON_MAX)) else {
+    let Some(reason) = fields.take("reason", Text::parse(&body.parse()?.reason, REASON_MAX)) else {
         return Err(fields.into_error());
     };
     let now = state.clock.now();
     let e = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let partner = partner(conn, id)?;
             let before = latest(conn, id)?;
             let e = before.clone().reject(caller.sub.clone(), reason, now)?;

@@ -20,12 +20,35 @@ use crate::store::page::{PageRequest, decode_cursor};
 /// Bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-/// A JSON body: 400 when it is not JSON, 422 naming each bad or unknown field, 413 when too
-/// large, 415 when it is not sent as JSON. An empty body reads as `{}`.
+/// A JSON body, read by the extractor and parsed by `parse` once the handler has checked who
+/// is asking (so a caller without access learns nothing from validation errors): 400 when it is
+/// not JSON, 422 naming each bad or unknown field, 413 when too large, 415 when it is not sent as
+/// JSON. An empty body reads as `{}`.
 #[derive(Debug)]
-pub struct ApiJson<T>(pub T);
+pub struct ApiJson<T> {
+    body: Result<web::Bytes, ApiError>,
+    content_type: Option<String>,
+    shape: std::marker::PhantomData<fn() -> T>,
+}
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
+impl<T: DeserializeOwned + Validate> ApiJson<T> {
+    pub fn parse(self) -> Result<T, ApiError> {
+        let bytes = self.body?;
+        if bytes.is_empty() {
+            return parse(b"{}");
+        }
+        if !self.content_type.as_deref().is_some_and(is_json) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as Content-Type: application/json",
+            ));
+        }
+        parse(&bytes)
+    }
+}
+
+impl<T: 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -37,25 +60,19 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
             .map(str::to_owned);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
+            let body = body.await.map_err(|e| match e.as_error::<PayloadError>() {
                 Some(PayloadError::Overflow) => ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
                     format!("the body must be at most {BODY_LIMIT} bytes"),
                 ),
                 _ => ApiError::bad_request(format!("the body could not be read: {e}")),
-            })?;
-            if bytes.is_empty() {
-                return parse(b"{}").map(ApiJson);
-            }
-            if !content_type.as_deref().is_some_and(is_json) {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send the body as Content-Type: application/json",
-                ));
-            }
-            parse(&bytes).map(ApiJson)
+            });
+            Ok(ApiJson {
+                body,
+                content_type,
+                shape: std::marker::PhantomData,
+            })
         })
     }
 }
@@ -183,14 +200,6 @@ impl Fields {
 
     pub fn into_error(self) -> ApiError {
         ApiError::validation(self.0)
-    }
-
-    pub fn check(self) -> Result<(), ApiError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(self.into_error())
-        }
     }
 }
 

@@ -155,11 +155,12 @@ pub async fn enroll(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::EnrollIncentive, Some(id))?;
-    let program = Program::from(body.0.program);
+    let program = Program::from(body.parse()?.program);
     let now = state.clock.now();
     let enrollment = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let partner = partners::find(conn, id)?
                 .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
             let invitations = incentives::invitations(conn, id)?;

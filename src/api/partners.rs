@@ -167,7 +167,7 @@ pub async fn register(
     body: ApiJson<RegisterPartner>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Operation::RegisterPartner, None)?;
-    let body = body.0;
+    let body = body.parse()?;
     let mut fields = Fields::default();
     let tenant_id = fields.take("tenant_id", TenantId::parse(&body.tenant_id));
     let company_name = fields.take("company_name", CompanyName::parse(&body.company_name));
@@ -292,7 +292,7 @@ pub async fn patch(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::ReadPartner, Some(id))?;
-    let body = body.0;
+    let body = body.parse()?;
     let standing = StandingChanges {
         direct_bill: body.direct_bill,
         offboarding_identified: body.offboarding_identified,
@@ -315,6 +315,7 @@ pub async fn patch(
     let partner = state
         .db
         .write(move |conn| {
+            partners::lock(conn, id)?;
             let partner = find(conn, id)?
                 .edit_profile(profile, now)
                 .set_standing(standing, now);

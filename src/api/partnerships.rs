@@ -178,10 +178,9 @@ pub async fn invite(
     let provider_id = path_tenant("provider_id", &provider_id)?;
     caller.require(Operation::InvitePartner, Some(provider_id))?;
     let mut fields = Fields::default();
-    let partner_id = fields.take("partner_id", TenantId::parse(&body.0.partner_id));
-    let message = fields.take_opt("message", body.0.message.as_deref(), |m| {
-        Text::parse(m, 2000)
-    });
+    let body = body.parse()?;
+    let partner_id = fields.take("partner_id", TenantId::parse(&body.partner_id));
+    let message = fields.take_opt("message", body.message.as_deref(), |m| Text::parse(m, 2000));
     let (Some(partner_id), Some(message)) = (partner_id, message) else {
         return Err(fields.into_error());
     };
@@ -198,10 +197,14 @@ pub async fn invite(
     let (invitation, email) = state
         .db
         .write(move |conn| {
+            partners::lock(conn, partner_id)?;
             let provider = providers::find(conn, provider_id)?
                 .ok_or_else(|| ApiError::not_found("your tenant is not a registered provider"))?;
+            // R12: only partners with the indirect reseller program are invited; any other id
+            // looks absent, so providers cannot probe who is registered.
             let partner = partners::find(conn, partner_id)?
-                .ok_or_else(|| ApiError::not_found("no partner with this id"))?;
+                .filter(|p| p.require_indirect_reseller().is_ok())
+                .ok_or_else(|| ApiError::not_found("no indirect reseller with this id"))?;
             partnerships::close_expired(conn, provider_id, partner_id, now)?;
             PartnershipInvitation::check_can_invite(
                 partnerships::pending_exists(conn, provider_id, partner_id)?,
@@ -419,12 +422,14 @@ pub async fn accept(
     body: ApiJson<TokenBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = invitation_id.into_inner();
-    let hash = token::hash(&body.0.token);
+    let hash = token::hash(&body.parse()?.token);
     let now = state.clock.now();
     let dto = state
         .db
         .write(move |conn| {
-            let inv = for_invited(conn, &caller, &id)?.respond(&hash, true, now)?;
+            let invited = for_invited(conn, &caller, &id)?;
+            partners::lock(conn, invited.partner_id)?;
+            let inv = invited.respond(&hash, true, now)?;
             require_indirect(conn, inv.partner_id)?;
             if partnerships::relationship_exists(conn, inv.partner_id, inv.provider_id)? {
                 return Err(DomainError::RelationshipExists.into());
@@ -497,7 +502,7 @@ pub async fn decline(
     body: ApiJson<TokenBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = invitation_id.into_inner();
-    let hash = token::hash(&body.0.token);
+    let hash = token::hash(&body.parse()?.token);
     let now = state.clock.now();
     let inv = state
         .db

@@ -139,7 +139,7 @@ pub async fn register(
     body: ApiJson<RegisterProvider>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Operation::RegisterProvider, None)?;
-    let body = body.0;
+    let body = body.parse()?;
     let mut fields = Fields::default();
     let tenant_id = fields.take("tenant_id", TenantId::parse(&body.tenant_id));
     let name = fields.take("name", CompanyName::parse(&body.name));
@@ -151,6 +151,9 @@ pub async fn register(
     else {
         return Err(fields.into_error());
     };
+    if tenant_id == state.operator_tenant {
+        return Err(ApiError::field("tenant_id", "is the operator tenant"));
+    }
     let now = state.clock.now();
     let p = Provider {
         tenant_id,

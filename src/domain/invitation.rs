@@ -111,13 +111,14 @@ impl PartnershipInvitation {
         now: DateTime<Utc>,
     ) -> Result<PartnershipInvitation, DomainError> {
         self.check_token(offered_hash)?;
+        // A link past its expiry answers 410, whatever was stored since.
+        check_not_expired(self.expires_at, now)?;
         if self.status != PartnershipStatus::Pending {
             return Err(DomainError::InvalidState(format!(
                 "the invitation is {}",
                 self.status.name()
             )));
         }
-        check_not_expired(self.expires_at, now)?;
         let status = if accept {
             PartnershipStatus::Accepted
         } else {
@@ -378,13 +379,13 @@ impl CustomerInvitation {
         now: DateTime<Utc>,
     ) -> Result<CustomerInvitation, DomainError> {
         check_token(&self.token_hash, offered_hash)?;
+        check_not_expired(self.expires_at, now)?;
         if !self.status.is_open() {
             return Err(DomainError::InvalidState(format!(
                 "the invitation is {}",
                 self.status.name()
             )));
         }
-        check_not_expired(self.expires_at, now)?;
         if self.customer_id.is_some_and(|named| named != customer) {
             return Err(DomainError::WrongCustomer);
         }
@@ -453,6 +454,20 @@ mod tests {
             pending(now).respond("h", false, now).map(|i| i.status),
             Ok(PartnershipStatus::Declined)
         );
+    }
+
+    #[test]
+    fn r15_a_stored_expired_link_still_answers_expired() {
+        let now = Utc::now();
+        let late = now + Duration::days(VALID_DAYS);
+        let stored = PartnershipInvitation {
+            status: PartnershipStatus::Expired,
+            ..pending(now)
+        };
+        assert!(matches!(
+            stored.respond("h", true, late),
+            Err(DomainError::InvitationExpired(_))
+        ));
     }
 
     #[test]

@@ -48,14 +48,6 @@ pub struct Provider {
     pub created_at: DateTime<Utc>,
 }
 
-impl Provider {
-    /// R14: the directory lists providers by region and service.
-    pub fn matches(&self, region: Option<&Region>, service: Option<Service>) -> bool {
-        region.is_none_or(|r| self.regions.contains(r))
-            && service.is_none_or(|s| self.services.contains(&s))
-    }
-}
-
 /// Sorted, without duplicates, and not empty.
 pub fn regions(raw: &[String]) -> Result<Vec<Region>, ValueError> {
     let mut out = raw
@@ -95,24 +87,6 @@ pub struct ProviderRelationship {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn r14_directory_filters_by_region_and_service() {
-        let p = Provider {
-            tenant_id: TenantId::from_uuid(uuid::Uuid::from_u128(5)),
-            name: CompanyName::parse("Distri").expect("name"),
-            regions: regions(&["DE".into(), "at".into()]).expect("regions"),
-            services: services(&["marketing".into()]).expect("services"),
-            contact_email: Email::parse("x@distri.com").expect("email"),
-            created_at: Utc::now(),
-        };
-        let de = Region::parse("DE").expect("region");
-        let us = Region::parse("US").expect("region");
-        assert!(p.matches(None, None));
-        assert!(p.matches(Some(&de), Some(Service::Marketing)));
-        assert!(!p.matches(Some(&us), None));
-        assert!(!p.matches(Some(&de), Some(Service::FinancingAndCredit)));
-    }
 
     #[test]
     fn lists_are_checked_and_normalised() {

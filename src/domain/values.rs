@@ -27,10 +27,6 @@ impl TenantId {
     pub fn from_uuid(id: Uuid) -> Self {
         TenantId(id)
     }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
 }
 
 impl fmt::Display for TenantId {

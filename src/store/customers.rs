@@ -95,19 +95,6 @@ pub fn link_provider(
     Ok(())
 }
 
-pub fn provider_has(
-    conn: &mut AnyConnection,
-    provider: TenantId,
-    customer: TenantId,
-) -> Result<bool, StoreError> {
-    let n: i64 = provider_customers::table
-        .filter(provider_customers::provider_id.eq(provider.to_string()))
-        .filter(provider_customers::customer_id.eq(customer.to_string()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
 /// The partner's customers, in customer id order, optionally of one relationship type.
 pub fn list_for_partner(
     conn: &mut AnyConnection,

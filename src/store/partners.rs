@@ -31,3 +31,18 @@ pub fn update(conn: &mut AnyConnection, partner: &Partner) -> Result<(), StoreEr
         .execute(conn)?;
     Ok(())
 }
+
+/// Serialises the writers of one partner's data across replicas: on PostgreSQL the partner row
+/// stays locked until the transaction ends; SQLite's `BEGIN IMMEDIATE` already admits one writer
+/// at a time. Call it first in a write transaction, before reading what the decision rests on.
+pub fn lock(conn: &mut AnyConnection, id: TenantId) -> Result<(), StoreError> {
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            diesel::sql_query("SELECT tenant_id FROM partners WHERE tenant_id = $1 FOR UPDATE")
+                .bind::<diesel::sql_types::Text, _>(id.to_string())
+                .execute(pg)?;
+        }
+        AnyConnection::Sqlite(_) => {}
+    }
+    Ok(())
+}

@@ -16,3 +16,4 @@ mod operations;
 mod outbox_audit;
 mod partners;
 mod providers;
+mod races;

@@ -312,18 +312,30 @@ async fn r15_duplicates_expiry_and_decline() {
 }
 
 #[tokio::test]
-async fn r12_a_partner_without_the_agreement_cannot_accept() {
+async fn r12_partners_without_the_agreement_cannot_be_invited() {
     let app = TestApp::spawn().await;
     let provider = app.provider().await;
     let partner = app.partner().await;
-    let (id, token) = app.invite_partner(&provider, &partner).await;
-    app.ga(&partner)
-        .post(
-            &format!("/v1/partnership-invitations/{id}/accept"),
-            json!({"token": token}),
-        )
-        .await
-        .expect_problem(403, "indirect_reseller_not_active");
+    let path = format!("/v1/indirect-providers/{provider}/partnership-invitations");
+    // A partner without the agreement looks like no partner at all to a provider.
+    let r = app
+        .ga(&provider)
+        .post(&path, json!({"partner_id": partner}))
+        .await;
+    r.expect_problem(404, "not_found");
+    assert!(
+        !r.body.to_string().contains("ops@contoso.com"),
+        "nothing of the partner leaks"
+    );
+    let unknown = app
+        .ga(&provider)
+        .post(&path, json!({"partner_id": Uuid::new_v4()}))
+        .await;
+    assert_eq!(
+        (unknown.status, &unknown.body["detail"]),
+        (404, &r.body["detail"]),
+        "same answer as for an unknown id"
+    );
     app.ga(&partner)
         .get(&format!("/v1/partners/{partner}/indirect-providers"))
         .await
