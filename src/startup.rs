@@ -10,10 +10,10 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::doc::ApiDoc;
+use crate::api::doc::{ApiDoc, add_idempotency_header};
 use crate::api::extract::{BODY_LIMIT, path_error, query_error};
 use crate::api::fallback::{self, RouteTable};
-use crate::api::{self, request_id};
+use crate::api::{self, idempotency, request_id};
 use crate::auth::Verifier;
 use crate::clock::Clock;
 use crate::config::{ConfigError, Settings};
@@ -45,11 +45,12 @@ pub enum StartupError {
 
 /// The OpenAPI document, collected from the same route list the server uses.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = App::new()
+    let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(api::routes)
         .split_for_parts();
+    add_idempotency_header(&mut doc);
     doc
 }
 
@@ -92,6 +93,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
+                .wrap(from_fn(idempotency::middleware))
                 .wrap(from_fn(request_id::middleware))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", doc.clone()))
                 .route("/swagger-ui", web::get().to(swagger_redirect))

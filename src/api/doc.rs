@@ -57,3 +57,36 @@ impl Modify for BearerAuth {
             .add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }
+
+/// Every POST takes an optional `Idempotency-Key` (see `api::idempotency`).
+pub fn add_idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{Required, response::ResponseBuilder};
+    for item in doc.paths.paths.values_mut() {
+        let Some(post) = item.post.as_mut() else {
+            continue;
+        };
+        let parameter = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes a retry safe: the same key with the same request within 24 hours replays the first answer \
+                 (header `idempotent-replayed: true`); with a different request it is refused (422 \
+                 `idempotency_key_reused`). Keys belong to the caller's tenant.",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+            .build();
+        post.parameters.get_or_insert_with(Vec::new).push(parameter);
+        post.responses
+            .responses
+            .entry("422".to_owned())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description("`idempotency_key_reused` or invalid fields")
+                    .build()
+                    .into()
+            });
+    }
+}

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod idempotency;
 pub mod incentives;
 pub mod notifications;
 pub mod partners;

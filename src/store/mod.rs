@@ -6,6 +6,7 @@ pub mod audit;
 pub mod customer_invitations;
 pub mod customers;
 pub mod enrollments;
+pub mod idempotency;
 pub mod incentives;
 pub mod models;
 pub mod outbox;

@@ -192,3 +192,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     provider_services,
     partners,
 );
+
+diesel::table! {
+    idempotency_keys (tenant_id, idempotency_key) {
+        tenant_id -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        status_code -> Nullable<BigInt>,
+        content_type -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}

@@ -310,6 +310,28 @@ impl Caller<'_> {
         into_resp(req.send().await.expect("request sent")).await
     }
 
+    /// A JSON request with extra headers.
+    pub async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = self
+            .app
+            .client
+            .request(method, format!("{}{path}", self.app.base))
+            .json(&body);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        into_resp(req.send().await.expect("request sent")).await
+    }
+
     /// A body sent exactly as given.
     pub async fn send_raw(
         &self,

@@ -8,6 +8,7 @@ mod customers;
 mod enrollment;
 mod errors;
 mod helpers;
+mod idempotency;
 mod incentives;
 mod isolation;
 mod migrations;
