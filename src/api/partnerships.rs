@@ -211,17 +211,8 @@ pub async fn invite(
                 partnerships::relationship_exists(conn, partner_id, provider_id)?,
             )?;
             let message = message.map(|m| m.as_str().to_owned());
-            let (subject, body) =
-                invitation::partnership_email(&provider, &partner, &link, message.as_deref());
-            let to = partner
-                .primary_contact_email
-                .clone()
-                .or_else(|| partner.mpn_account_email.clone())
-                .ok_or_else(|| {
-                    ApiError::from(DomainError::InvalidState(
-                        "the partner has no contact e-mail in its profile".into(),
-                    ))
-                })?;
+            let (to, subject, body) =
+                invitation::partnership_email(&provider, &partner, &link, message.as_deref())?;
             let inv = PartnershipInvitation {
                 id,
                 provider_id,

@@ -129,12 +129,18 @@ impl PartnershipInvitation {
 }
 
 /// The e-mail a partnership invitation sends to the partner's primary contact (R15).
+/// R15: the invitation e-mail (to, subject, body), to the partner's primary contact.
 pub fn partnership_email(
     provider: &Provider,
     partner: &Partner,
     link: &str,
     message: Option<&str>,
-) -> (String, String) {
+) -> Result<(Email, String, String), DomainError> {
+    let Some(to) = partner.primary_contact_email.clone() else {
+        return Err(DomainError::ProfileIncomplete(vec![
+            "primary_contact_email",
+        ]));
+    };
     let subject = format!(
         "{} invites you to become its indirect reseller",
         provider.name.as_str()
@@ -148,7 +154,7 @@ pub fn partnership_email(
         partner.company_name.as_str(),
         provider.name.as_str()
     );
-    (subject, body)
+    Ok((to, subject, body))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
