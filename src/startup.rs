@@ -10,7 +10,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::doc::{ApiDoc, add_idempotency_header};
+use crate::api::doc::{ApiDoc, add_idempotency_header, qualify_operation_ids};
 use crate::api::extract::{BODY_LIMIT, path_error, query_error};
 use crate::api::fallback::{self, RouteTable};
 use crate::api::{self, idempotency, request_id};
@@ -51,6 +51,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(api::routes)
         .split_for_parts();
     add_idempotency_header(&mut doc);
+    qualify_operation_ids(&mut doc);
     doc
 }
 

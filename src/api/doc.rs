@@ -90,3 +90,30 @@ pub fn add_idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
             });
     }
 }
+
+/// Operation ids carry their tag (`partners_register`, `providers_register`), so they are unique
+/// across the document as OpenAPI requires, though handlers in different modules share names.
+pub fn qualify_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            let tag = op
+                .tags
+                .as_ref()
+                .and_then(|t| t.first())
+                .map(|t| t.replace(' ', "_"))
+                .unwrap_or_default();
+            if let Some(id) = op.operation_id.as_mut() {
+                if !tag.is_empty() && !id.starts_with(&format!("{tag}_")) {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
+    }
+}

@@ -28,6 +28,7 @@ pub struct ProgramInfo {
 /// The partner's programs, latest enrollment, agreement state and next step.
 #[utoipa::path(
     tag = "enrollment",
+    operation_id = "program_info",
     params(("partner_id" = String, Path, format = "uuid")),
     responses(
         (status = 200, body = ProgramInfo),

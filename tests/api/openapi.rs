@@ -25,8 +25,14 @@ fn committed_openapi_matches_the_generated_document() {
 fn every_operation_documents_auth_and_problems() {
     let doc = serde_json::to_value(csp_transition::startup::openapi()).unwrap();
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let mut ids = std::collections::HashSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                !id.is_empty() && ids.insert(id.clone()),
+                "{method} {path}: operationId {id:?} missing or not unique"
+            );
             let responses = op["responses"].as_object().unwrap();
             if path.starts_with("/v1/") {
                 assert!(responses.contains_key("401"), "{method} {path} lacks 401");
