@@ -501,6 +501,7 @@ pub async fn revoke(
     params(("invitation_id" = String, Path), TokenQuery),
     responses(
         (status = 200, body = CustomerInvitationView),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 404, description = "`not_found` or `invalid_invitation_token`", body = super::error::Problem, content_type = "application/problem+json"),

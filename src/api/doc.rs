@@ -76,7 +76,7 @@ pub fn add_idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
                  (header `idempotent-replayed: true`); with a different request it is refused (422 \
                  `idempotency_key_reused`). Keys belong to the caller's tenant.",
             ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255)).pattern(Some("^[\\x21-\\x7E]+$"))))
             .build();
         post.parameters.get_or_insert_with(Vec::new).push(parameter);
         post.responses

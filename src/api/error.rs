@@ -206,6 +206,7 @@ fn title(code: &str) -> &'static str {
         "already_indirect" => "Already an indirect reseller customer",
         "wrong_customer" => "Invitation for another customer",
         "store_for_business_unsupported" => "Store for Business customer",
+        "idempotency_key_reused" => "Idempotency key reused",
         "method_not_allowed" => "Method not allowed",
         "payload_too_large" => "Payload too large",
         "unsupported_media_type" => "Unsupported media type",
