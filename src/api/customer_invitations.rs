@@ -11,9 +11,9 @@ use validator::Validate;
 use super::audit;
 use super::customers::CustomerDto;
 use super::error::{
-    ApiError, BadRequest, FieldError, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
+    ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
-use super::extract::{ApiJson, Fields, PageParams, path_tenant};
+use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::partnerships::{EmailDto, TokenQuery, link};
 use super::providers::require_indirect;
 use crate::auth::Caller;
@@ -345,16 +345,14 @@ pub async fn list(
         cursor: filter.cursor,
     }
     .page()?;
-    let status = match filter.status.as_deref() {
-        None => None,
-        Some(s) => Some(CustomerInvitationStatus::from_name(s).ok_or_else(|| {
-            ApiError::bad_request("status must be draft, sent, accepted, revoked or expired")
-                .with_errors(vec![FieldError::new(
-                    "status",
-                    "must be draft, sent, accepted, revoked or expired",
-                )])
-        })?),
-    };
+    let status = query_param(
+        "status",
+        filter.status.as_deref(),
+        one_of(
+            CustomerInvitationStatus::from_name,
+            "draft, sent, accepted, revoked or expired",
+        ),
+    )?;
     let now = state.clock.now();
     let rows = state
         .db
@@ -523,9 +521,7 @@ pub async fn view(
         .read(move |conn| {
             let inv = customer_invitations::find(conn, &id)?
                 .ok_or_else(|| ApiError::not_found("no such invitation"))?;
-            if inv.token_hash != hash {
-                return Err(DomainError::InvalidInvitationToken.into());
-            }
+            inv.check_token(&hash)?;
             let partner = partners::find(conn, inv.partner_id)?
                 .ok_or_else(|| ApiError::not_found("the partner is gone"))?;
             let provider = providers::find(conn, inv.provider_id)?

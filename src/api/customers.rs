@@ -9,10 +9,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::audit;
-use super::error::{
-    ApiError, BadRequest, FieldError, Forbidden, NotFound, Unauthenticated, Unprocessable,
-};
-use super::extract::{ApiJson, Fields, PageParams, path_tenant};
+use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
@@ -339,16 +337,11 @@ pub async fn list(
         cursor: filter.cursor,
     }
     .page()?;
-    let relationship = match filter.relationship.as_deref() {
-        None => None,
-        Some(r) => Some(Relationship::from_name(r).ok_or_else(|| {
-            ApiError::bad_request("relationship must be direct_bill or indirect_reseller")
-                .with_errors(vec![FieldError::new(
-                    "relationship",
-                    "must be direct_bill or indirect_reseller",
-                )])
-        })?),
-    };
+    let relationship = query_param(
+        "relationship",
+        filter.relationship.as_deref(),
+        one_of(Relationship::from_name, "direct_bill or indirect_reseller"),
+    )?;
     let rows = state
         .db
         .read(move |conn| {

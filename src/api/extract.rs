@@ -203,6 +203,29 @@ impl Fields {
     }
 }
 
+/// An optional query parameter parsed by `parse`; 400 naming the parameter when it does not parse.
+pub fn query_param<T>(
+    field: &str,
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, ValueError>,
+) -> Result<Option<T>, ApiError> {
+    raw.map(|r| {
+        parse(r).map_err(|e| {
+            ApiError::bad_request(format!("query parameter {field} {}", e.0))
+                .with_errors(vec![FieldError::new(field, e.0)])
+        })
+    })
+    .transpose()
+}
+
+/// Parses one of a fixed set of names (a status or relationship filter).
+pub fn one_of<T>(
+    from_name: impl Fn(&str) -> Option<T>,
+    names: &'static str,
+) -> impl Fn(&str) -> Result<T, ValueError> {
+    move |raw| from_name(raw).ok_or_else(|| ValueError(format!("must be {names}")))
+}
+
 /// A tenant id in the path; 400 naming the parameter when it is not a UUID.
 pub fn path_tenant(name: &str, raw: &str) -> Result<TenantId, ApiError> {
     TenantId::parse(raw).map_err(|e| {

@@ -11,7 +11,7 @@ use super::audit;
 use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
-use super::extract::{ApiJson, Fields, PageParams, path_tenant};
+use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::providers::require_indirect;
 use crate::auth::Caller;
 use crate::domain::DomainError;
@@ -298,16 +298,14 @@ pub async fn list(
         cursor: filter.cursor,
     }
     .page()?;
-    let status = match filter.status.as_deref() {
-        None => None,
-        Some(s) => Some(PartnershipStatus::from_name(s).ok_or_else(|| {
-            ApiError::bad_request("status must be pending, accepted, declined or expired")
-                .with_errors(vec![super::error::FieldError::new(
-                    "status",
-                    "must be pending, accepted, declined or expired",
-                )])
-        })?),
-    };
+    let status = query_param(
+        "status",
+        filter.status.as_deref(),
+        one_of(
+            PartnershipStatus::from_name,
+            "pending, accepted, declined or expired",
+        ),
+    )?;
     let now = state.clock.now();
     let rows = state
         .db

@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
-use super::extract::{ApiJson, Fields, PageParams, path_tenant};
+use super::extract::{ApiJson, Fields, PageParams, path_tenant, query_param};
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
@@ -221,18 +221,8 @@ pub async fn search(
         cursor: filter.cursor,
     }
     .page()?;
-    let region = filter
-        .region
-        .as_deref()
-        .map(Region::parse)
-        .transpose()
-        .map_err(|e| query_field("region", e.0))?;
-    let service = filter
-        .service
-        .as_deref()
-        .map(Service::parse)
-        .transpose()
-        .map_err(|e| query_field("service", e.0))?;
+    let region = query_param("region", filter.region.as_deref(), Region::parse)?;
+    let service = query_param("service", filter.service.as_deref(), Service::parse)?;
     directory_open(&state, &caller).await?;
     let found = state
         .db
@@ -245,11 +235,6 @@ pub async fn search(
         items: page.items,
         next_cursor: page.next_cursor,
     }))
-}
-
-fn query_field(field: &str, message: String) -> ApiError {
-    ApiError::bad_request(format!("query parameter {field} {message}"))
-        .with_errors(vec![super::error::FieldError::new(field, message)])
 }
 
 /// One provider of the directory (R14, R12).

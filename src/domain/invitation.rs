@@ -335,6 +335,10 @@ impl CustomerInvitation {
         }
     }
 
+    pub fn check_token(&self, offered_hash: &str) -> Result<(), DomainError> {
+        check_token(&self.token_hash, offered_hash)
+    }
+
     /// R17: the text may change, the link must stay in it unchanged.
     pub fn edit_email(
         self,
@@ -384,7 +388,7 @@ impl CustomerInvitation {
         customer: TenantId,
         now: DateTime<Utc>,
     ) -> Result<CustomerInvitation, DomainError> {
-        check_token(&self.token_hash, offered_hash)?;
+        self.check_token(offered_hash)?;
         check_not_expired(self.expires_at, now)?;
         if !self.status.is_open() {
             return Err(DomainError::InvalidState(format!(
