@@ -127,6 +127,12 @@ pub struct Db {
 
 impl Db {
     pub fn connect(url: &DatabaseUrl) -> Result<Db, StoreError> {
+        if matches!(url, DatabaseUrl::Postgres(_)) {
+            // libpq uses OpenSSL. Initialising it ourselves first, without its atexit cleanup,
+            // keeps OpenSSL from freeing state at process exit while pool threads still use it
+            // (seen as "double free" aborts when a test binary exited).
+            openssl_sys::init();
+        }
         let in_memory = matches!(url, DatabaseUrl::Sqlite(path) if path == ":memory:");
         if let DatabaseUrl::Sqlite(path) = url {
             if !in_memory {

@@ -30,6 +30,8 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
+                // As `Db::connect` does: OpenSSL without its atexit cleanup, before libpq uses it.
+                openssl_sys::init();
                 let name = format!("csp_test_{}", Uuid::new_v4().simple());
                 let mut conn =
                     PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL reachable");
