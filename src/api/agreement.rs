@@ -10,6 +10,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::extract::{ApiJson, path_tenant};
+use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
@@ -113,8 +114,7 @@ pub async fn accept(
         .db
         .write(move |conn| {
             partners::lock(conn, id)?;
-            let partner = partners::find(conn, id)?
-                .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
+            let partner = registered(conn, id)?;
             let latest = enrollments::latest(conn, id)?;
             let existing = agreements::find(conn, id)?;
             let offered = agreement::current();

@@ -164,14 +164,10 @@ fn save(
     after: &CustomerInvitation,
     before: CustomerInvitationStatus,
 ) -> Result<(), ApiError> {
-    if customer_invitations::update_from(conn, after, before)? {
-        Ok(())
-    } else {
-        Err(
-            DomainError::InvalidState("the invitation changed meanwhile; read it again".into())
-                .into(),
-        )
-    }
+    ApiError::unless_saved(
+        customer_invitations::update_from(conn, after, before)?,
+        "invitation",
+    )
 }
 
 /// The steps every change of a partner's invitation shares: tenant and role check, load, the

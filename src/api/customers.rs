@@ -11,6 +11,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
+use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
@@ -215,8 +216,7 @@ pub async fn create(
         .db
         .write(move |conn| {
             partners::lock(conn, id)?;
-            let partner = partners::find(conn, id)?
-                .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
+            let partner = registered(conn, id)?;
             let r = customer::create_direct(&partner, &c, now)?;
             customers::insert(conn, &c)?;
             customers::insert_relationship(conn, &r)?;

@@ -11,6 +11,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::extract::{ApiJson, Fields, path_tenant};
+use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
@@ -87,25 +88,13 @@ fn latest(conn: &mut AnyConnection, partner: TenantId) -> Result<Enrollment, Api
         .ok_or_else(|| ApiError::not_found("this partner has no indirect reseller enrollment"))
 }
 
-fn partner(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, ApiError> {
-    partners::find(conn, id)?
-        .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))
-}
-
 /// Saves a decision unless another request changed the enrollment first.
 fn save_from(
     conn: &mut AnyConnection,
     e: &Enrollment,
     expected: EnrollmentStatus,
 ) -> Result<(), ApiError> {
-    if enrollments::update_from(conn, e, expected)? {
-        Ok(())
-    } else {
-        Err(
-            DomainError::InvalidState("the enrollment changed meanwhile; read it again".into())
-                .into(),
-        )
-    }
+    ApiError::unless_saved(enrollments::update_from(conn, e, expected)?, "enrollment")
 }
 
 /// R7 and R26: the approval notice, and the invitation to the indirect reseller incentives.
@@ -316,7 +305,7 @@ pub async fn approve(
         .db
         .write(move |conn| {
             partners::lock(conn, id)?;
-            let partner = partner(conn, id)?;
+            let partner = registered(conn, id)?;
             let before = latest(conn, id)?;
             let e = before.clone().approve(caller.sub.clone(), now)?;
             save_from(conn, &e, before.status)?;
@@ -360,7 +349,7 @@ pub async fn reject(
         .db
         .write(move |conn| {
             partners::lock(conn, id)?;
-            let partner = partner(conn, id)?;
+            let partner = registered(conn, id)?;
             let before = latest(conn, id)?;
             let e = before.clone().reject(caller.sub.clone(), reason, now)?;
             save_from(conn, &e, before.status)?;

@@ -127,6 +127,18 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, code, detail)
     }
 
+    /// A conditional save affected no row: another request changed the `what` first.
+    pub fn unless_saved(saved: bool, what: &str) -> Result<(), ApiError> {
+        if saved {
+            Ok(())
+        } else {
+            Err(ApiError::conflict(
+                "invalid_state",
+                format!("the {what} changed meanwhile; read it again"),
+            ))
+        }
+    }
+
     pub fn method_not_allowed(allow: String) -> ApiError {
         let mut e = ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -10,6 +10,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::extract::{ApiJson, path_tenant};
+use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
@@ -161,8 +162,7 @@ pub async fn enroll(
         .db
         .write(move |conn| {
             partners::lock(conn, id)?;
-            let partner = partners::find(conn, id)?
-                .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
+            let partner = registered(conn, id)?;
             let invitations = incentives::invitations(conn, id)?;
             let done = incentives::enrollments(conn, id)?;
             let e = incentive::enroll(

@@ -142,7 +142,8 @@ fn profile_changes(fields: &mut Fields, body: &PatchPartner) -> Option<ProfileCh
     })
 }
 
-fn find(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, ApiError> {
+/// The registered partner of tenant `id`, or 404.
+pub fn registered(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, ApiError> {
     partners::find(conn, id)?
         .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))
 }
@@ -264,7 +265,7 @@ pub async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::ReadPartner, Some(id))?;
-    let partner = state.db.read(move |conn| find(conn, id)).await?;
+    let partner = state.db.read(move |conn| registered(conn, id)).await?;
     Ok(HttpResponse::Ok().json(PartnerDto::from(&partner)))
 }
 
@@ -316,7 +317,7 @@ pub async fn patch(
         .db
         .write(move |conn| {
             partners::lock(conn, id)?;
-            let partner = find(conn, id)?
+            let partner = registered(conn, id)?
                 .edit_profile(profile, now)
                 .set_standing(standing, now);
             partners::update(conn, &partner)?;

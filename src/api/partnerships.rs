@@ -424,11 +424,7 @@ pub async fn accept(
             if partnerships::relationship_exists(conn, inv.partner_id, inv.provider_id)? {
                 return Err(DomainError::RelationshipExists.into());
             }
-            if !partnerships::update_if_pending(conn, &inv)? {
-                return Err(
-                    DomainError::InvalidState("the invitation was used meanwhile".into()).into(),
-                );
-            }
+            ApiError::unless_saved(partnerships::update_if_pending(conn, &inv)?, "invitation")?;
             let relationship = ProviderRelationship {
                 partner_id: inv.partner_id,
                 provider_id: inv.provider_id,
@@ -498,11 +494,7 @@ pub async fn decline(
         .db
         .write(move |conn| {
             let inv = for_invited(conn, &caller, &id)?.respond(&hash, false, now)?;
-            if !partnerships::update_if_pending(conn, &inv)? {
-                return Err(
-                    DomainError::InvalidState("the invitation was used meanwhile".into()).into(),
-                );
-            }
+            ApiError::unless_saved(partnerships::update_if_pending(conn, &inv)?, "invitation")?;
             let subject = format!("partnership-invitation/{}", inv.id);
             audit::record(
                 conn,

@@ -7,11 +7,12 @@ use utoipa::ToSchema;
 use super::enrollment::EnrollmentDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::extract::path_tenant;
+use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::access::Operation;
 use crate::domain::enrollment::next_step;
 use crate::startup::AppState;
-use crate::store::{agreements, enrollments, partners, partnerships};
+use crate::store::{agreements, enrollments, partnerships};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProgramInfo {
@@ -49,8 +50,7 @@ pub async fn read(
     let info = state
         .db
         .read(move |conn| {
-            let partner = partners::find(conn, id)?
-                .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))?;
+            let partner = registered(conn, id)?;
             let latest = enrollments::latest(conn, id)?;
             let accepted = agreements::find(conn, id)?.is_some();
             let active_providers = partnerships::count_providers(conn, id)?;

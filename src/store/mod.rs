@@ -147,8 +147,10 @@ impl Db {
             }
         }
         if !in_memory {
-            // WAL is a property of the file: switch it once, before the pool opens connections
-            // side by side (several switching at once get "database is locked").
+            // One connection first: on SQLite it switches the file to WAL once, before the pool
+            // opens connections side by side (several switching at once get "database is
+            // locked"); on PostgreSQL it reports the real connection error, where the pool would
+            // only say it timed out.
             establish(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         }
         let builder = Pool::builder().connection_timeout(Duration::from_secs(10));
