@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::{ConfigArgs, ConfigError, Settings};
 use crate::domain::role::Role;
 use crate::domain::values::TenantId;
+use crate::sealing::DataKey;
 use crate::startup::{self, Application};
 use crate::store::Db;
 use crate::telemetry;
@@ -76,8 +77,10 @@ fn execute(cli: Cli) -> Result<(), String> {
         }
         Command::Migrate => {
             let settings = settings(&cli.config)?;
+            let key =
+                DataKey::load(&settings.data_key, &settings.data_dir).map_err(|e| e.to_string())?;
             let db = Db::connect(&settings.database).map_err(|e| format!("DATABASE_URL: {e}"))?;
-            let applied = db.migrate().map_err(|e| format!("DATABASE_URL: {e}"))?;
+            let applied = db.migrate(&key).map_err(|e| e.to_string())?;
             println!(
                 "applied {} migration(s) on {}",
                 applied.len(),

@@ -9,6 +9,7 @@ use thiserror::Error;
 
 use crate::domain::enrollment::ReviewMode;
 use crate::domain::values::TenantId;
+use crate::sealing::DataKeySource;
 
 pub const DEFAULT_OPERATOR_TENANT: &str = "00000000-0000-0000-0000-000000000001";
 /// Where the development key and the default SQLite file live.
@@ -73,6 +74,12 @@ pub struct ConfigArgs {
     /// auto: approve enrollments at submission; manual: wait for the operator
     #[arg(long, env = "ENROLLMENT_REVIEW", default_value = "auto", global = true)]
     pub enrollment_review: String,
+    /// 32-byte key (base64) that encrypts secrets kept at rest
+    #[arg(long, env = "DATA_KEY", hide_env_values = true, global = true)]
+    pub data_key: Option<String>,
+    /// A file holding DATA_KEY
+    #[arg(long, env = "DATA_KEY_FILE", global = true)]
+    pub data_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +153,7 @@ pub struct Settings {
     pub keys: KeySources,
     pub operator_tenant: TenantId,
     pub review: ReviewMode,
+    pub data_key: DataKeySource,
     pub data_dir: PathBuf,
 }
 
@@ -198,6 +206,10 @@ impl Settings {
             keys,
             operator_tenant,
             review,
+            data_key: DataKeySource {
+                key: args.data_key.clone(),
+                file: existing_file("DATA_KEY_FILE", &args.data_key_file)?,
+            },
             data_dir: PathBuf::from(DATA_DIR),
         })
     }

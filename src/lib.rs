@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod sealing;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -19,6 +19,7 @@ use crate::clock::Clock;
 use crate::config::{ConfigError, Settings};
 use crate::domain::enrollment::ReviewMode;
 use crate::domain::values::TenantId;
+use crate::sealing::DataKey;
 use crate::store::{Db, StoreError};
 
 /// What every request can reach. No business state: that lives in the database.
@@ -31,6 +32,8 @@ pub struct AppState {
     pub public_base_url: String,
     pub clock: Clock,
     pub routes: RouteTable,
+    /// Seals secrets kept at rest (API.md "Secrets at rest").
+    pub data_key: DataKey,
 }
 
 #[derive(Debug, Error)]
@@ -38,9 +41,21 @@ pub enum StartupError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("DATABASE_URL: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+    /// Reported as what it is: the URL was fine, a migration was not (API.md "Process").
+    #[error("{0}")]
+    Migration(StoreError),
     #[error("BIND_ADDR: {0}")]
     Bind(#[from] std::io::Error),
+}
+
+impl From<StoreError> for StartupError {
+    fn from(e: StoreError) -> StartupError {
+        match e {
+            StoreError::Migration(_) => StartupError::Migration(e),
+            other => StartupError::Store(other),
+        }
+    }
 }
 
 /// The OpenAPI document, collected from the same route list the server uses.
@@ -65,8 +80,9 @@ impl Application {
     /// Connects, migrates, loads keys and binds; `run` then serves.
     pub fn build(settings: &Settings, clock: Clock) -> Result<Application, StartupError> {
         let verifier = Verifier::load(&settings.keys, &settings.data_dir)?;
+        let data_key = DataKey::load(&settings.data_key, &settings.data_dir)?;
         let db = Db::connect(&settings.database)?;
-        let applied = db.migrate()?;
+        let applied = db.migrate(&data_key)?;
         tracing::info!(
             backend = db.backend(),
             applied = applied.len(),
@@ -87,6 +103,7 @@ impl Application {
             public_base_url: base_url.clone(),
             clock,
             routes: RouteTable::from_openapi(&doc),
+            data_key,
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -10,6 +10,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::extract::{ApiJson, path_tenant};
+use super::idempotency::{Answer, Once};
 use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
@@ -105,43 +106,42 @@ pub async fn accept(
     caller: Caller,
     partner_id: web::Path<String>,
     body: ApiJson<AcceptAgreement>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::AcceptAgreement, Some(id))?;
     let version = body.parse()?.agreement_version;
     let now = state.clock.now();
-    let acceptance = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let partner = registered(conn, id)?;
-            let latest = enrollments::latest(conn, id)?;
-            let existing = agreements::find(conn, id)?;
-            let offered = agreement::current();
-            let a = agreement::accept(
-                &offered,
-                latest.as_ref(),
-                existing.as_ref(),
-                &version,
-                Uuid::now_v7(),
-                caller.sub.clone(),
-                now,
-            )?;
-            agreements::insert(conn, id, &a).map_err(|e| match e {
-                StoreError::Duplicate => ApiError::from(DomainError::AlreadyAccepted),
-                other => other.into(),
-            })?;
-            partners::update(conn, &partner.activate_indirect_reseller(now))?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "agreement.accepted",
-                format!("agreement/{}", a.agreement_version),
-                now,
-            )?;
-            Ok::<_, ApiError>(a)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(AcceptanceDto::from(&acceptance)))
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let partner = registered(conn, id)?;
+        let latest = enrollments::latest(conn, id)?;
+        let existing = agreements::find(conn, id)?;
+        let offered = agreement::current();
+        let a = agreement::accept(
+            &offered,
+            latest.as_ref(),
+            existing.as_ref(),
+            &version,
+            Uuid::now_v7(),
+            caller.sub.clone(),
+            now,
+        )?;
+        agreements::insert(conn, id, &a).map_err(|e| match e {
+            StoreError::Duplicate => ApiError::from(DomainError::AlreadyAccepted),
+            other => other.into(),
+        })?;
+        partners::update(conn, &partner.activate_indirect_reseller(now))?;
+        audit::record(
+            conn,
+            caller,
+            id,
+            "agreement.accepted",
+            format!("agreement/{}", a.agreement_version),
+            now,
+        )?;
+        let acceptance = a;
+        Answer::created(&AcceptanceDto::from(&acceptance))
+    })
+    .await
 }

@@ -14,6 +14,7 @@ use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
+use super::idempotency::{Answer, Once};
 use super::partnerships::{EmailDto, TokenQuery, link};
 use super::providers::require_indirect;
 use crate::auth::Caller;
@@ -25,6 +26,7 @@ use crate::domain::invitation::{
 };
 use crate::domain::notification::{Notification, NotificationKind};
 use crate::domain::values::{CompanyName, Email, TenantId, Text};
+use crate::sealing::DataKey;
 use crate::startup::AppState;
 use crate::store::{
     AnyConnection, StoreError, customer_invitations, customers, outbox, partners, partnerships,
@@ -47,15 +49,26 @@ pub struct CustomerInvitationDto {
     /// `draft`, `sent`, `accepted`, `revoked` or `expired`.
     #[schema(example = "draft")]
     pub status: String,
-    /// The personalised link (R17).
-    pub link: String,
+    /// The personalised link (R17); null for roles that may not act on it (API.md "Secrets at
+    /// rest"), whose `email.body` shows `[link hidden]` in its place.
+    pub link: Option<String>,
     pub email: EmailDto,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
 }
 
 impl CustomerInvitationDto {
-    fn new(i: &CustomerInvitation, now: DateTime<Utc>) -> Self {
+    /// Links are shown only to the roles that may act on them (GA, AA, SA of the partner);
+    /// others get `link: null` and the body without it (API.md "Secrets at rest").
+    fn new(i: &CustomerInvitation, now: DateTime<Utc>, caller: &Caller) -> Self {
+        let shown = caller
+            .require(Operation::InviteCustomer, Some(i.partner_id))
+            .is_ok();
+        let (link, body) = if shown {
+            (Some(i.link.clone()), i.email.body.clone())
+        } else {
+            (None, i.email.body.replace(&i.link, LINK_HIDDEN))
+        };
         CustomerInvitationDto {
             id: i.id.to_string(),
             partner_id: i.partner_id.to_string(),
@@ -63,17 +76,20 @@ impl CustomerInvitationDto {
             customer_id: i.customer_id.map(|c| c.to_string()),
             kind: i.kind.name().to_owned(),
             status: i.effective_status(now).name().to_owned(),
-            link: i.link.clone(),
+            link,
             email: EmailDto {
                 to: i.email.to.as_ref().map(|e| e.as_str().to_owned()),
                 subject: i.email.subject.clone(),
-                body: i.email.body.clone(),
+                body,
             },
             expires_at: i.expires_at,
             created_at: i.created_at,
         }
     }
 }
+
+/// Stands where the link was, for roles that may not see it.
+pub const LINK_HIDDEN: &str = "[link hidden]";
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerInvitationPage {
@@ -151,21 +167,23 @@ pub struct CustomerInvitationFilter {
 /// The partner's invitation; another tenant's is 404 (R28).
 fn owned(
     conn: &mut AnyConnection,
+    key: &DataKey,
     partner: TenantId,
     id: &str,
 ) -> Result<CustomerInvitation, ApiError> {
-    customer_invitations::find(conn, id)?
+    customer_invitations::find(conn, key, id)?
         .filter(|i| i.partner_id == partner)
         .ok_or_else(|| ApiError::not_found("no such invitation"))
 }
 
 fn save(
     conn: &mut AnyConnection,
+    key: &DataKey,
     after: &CustomerInvitation,
     before: CustomerInvitationStatus,
 ) -> Result<(), ApiError> {
     ApiError::unless_saved(
-        customer_invitations::update_from(conn, after, before)?,
+        customer_invitations::update_from(conn, key, after, before)?,
         "invitation",
     )
 }
@@ -175,6 +193,7 @@ fn save(
 async fn change<F>(
     state: &AppState,
     caller: Caller,
+    once: Once,
     path: (String, String),
     operation: Operation,
     action: &'static str,
@@ -183,6 +202,7 @@ async fn change<F>(
 where
     F: FnOnce(
             &mut AnyConnection,
+            &DataKey,
             CustomerInvitation,
             DateTime<Utc>,
         ) -> Result<CustomerInvitation, ApiError>
@@ -193,25 +213,23 @@ where
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(operation, Some(id))?;
     let now = state.clock.now();
-    let inv = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let before = owned(conn, id, &invitation_id)?;
-            let after = transition(conn, before.clone(), now)?;
-            save(conn, &after, before.status)?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                action,
-                format!("customer-invitation/{}", after.id),
-                now,
-            )?;
-            Ok::<_, ApiError>(after)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(CustomerInvitationDto::new(&inv, now)))
+    let key = state.data_key.clone();
+    once.write(state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let before = owned(conn, &key, id, &invitation_id)?;
+        let after = transition(conn, &key, before.clone(), now)?;
+        save(conn, &key, &after, before.status)?;
+        audit::record(
+            conn,
+            caller,
+            id,
+            action,
+            format!("customer-invitation/{}", after.id),
+            now,
+        )?;
+        Answer::ok(&CustomerInvitationDto::new(&after, now, caller))
+    })
+    .await
 }
 
 /// Draft an invitation for one of the partner's providers: a new customer, or a named direct bill
@@ -236,6 +254,7 @@ pub async fn create(
     caller: Caller,
     partner_id: web::Path<String>,
     body: ApiJson<CreateCustomerInvitation>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::InviteCustomer, Some(id))?;
@@ -256,63 +275,61 @@ pub async fn create(
         inv_id,
         &issued.token,
     );
-    let inv = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let partner = require_indirect(conn, id)?;
-            if !partnerships::relationship_exists(conn, id, provider_id)? {
-                return Err(DomainError::NoProviderRelationship.into());
-            }
-            let provider =
-                providers::find(conn, provider_id)?.ok_or(DomainError::NoProviderRelationship)?;
-            let named = match customer_id {
-                None => None,
-                Some(c) => {
-                    let (customer, relationship) = super::customers::visible(conn, id, c)?;
-                    customer::check_can_become_indirect(Some(&customer), Some(&relationship))?;
-                    customer_invitations::close_expired(conn, id, c, now)?;
-                    if customer_invitations::open_exists(conn, id, c)? {
-                        return Err(DomainError::InvitationPending(
-                            "an open invitation for this customer exists".into(),
-                        )
-                        .into());
-                    }
-                    Some(customer)
+    let key = state.data_key.clone();
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let partner = require_indirect(conn, id)?;
+        if !partnerships::relationship_exists(conn, id, provider_id)? {
+            return Err(DomainError::NoProviderRelationship.into());
+        }
+        let provider =
+            providers::find(conn, provider_id)?.ok_or(DomainError::NoProviderRelationship)?;
+        let named = match customer_id {
+            None => None,
+            Some(c) => {
+                let (customer, relationship) = super::customers::visible(conn, id, c)?;
+                customer::check_can_become_indirect(Some(&customer), Some(&relationship))?;
+                customer_invitations::close_expired(conn, id, c, now)?;
+                if customer_invitations::open_exists(conn, id, c)? {
+                    return Err(DomainError::InvitationPending(
+                        "an open invitation for this customer exists".into(),
+                    )
+                    .into());
                 }
-            };
-            let draft = CustomerInvitationDraft {
-                id: inv_id,
-                customer_id,
-                to,
-                token_hash: issued.hash,
-                link,
-                now,
-            };
-            let inv = CustomerInvitation::draft(
-                &partner,
-                &provider,
-                named.as_ref().map(|c| c.company_name.as_str()),
-                draft,
-            );
-            customer_invitations::insert(conn, &inv).map_err(|e| match e {
-                StoreError::Duplicate => ApiError::from(DomainError::InvitationPending(
-                    "an open invitation for this customer exists".into(),
-                )),
-                other => other.into(),
-            })?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "customer_invitation.drafted",
-                format!("customer-invitation/{inv_id}"),
-                now,
-            )?;
-            Ok::<_, ApiError>(inv)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(CustomerInvitationDto::new(&inv, now)))
+                Some(customer)
+            }
+        };
+        let draft = CustomerInvitationDraft {
+            id: inv_id,
+            customer_id,
+            to,
+            token_hash: issued.hash,
+            link,
+            now,
+        };
+        let inv = CustomerInvitation::draft(
+            &partner,
+            &provider,
+            named.as_ref().map(|c| c.company_name.as_str()),
+            draft,
+        );
+        customer_invitations::insert(conn, &key, &inv).map_err(|e| match e {
+            StoreError::Duplicate => ApiError::from(DomainError::InvitationPending(
+                "an open invitation for this customer exists".into(),
+            )),
+            other => other.into(),
+        })?;
+        audit::record(
+            conn,
+            caller,
+            id,
+            "customer_invitation.drafted",
+            format!("customer-invitation/{inv_id}"),
+            now,
+        )?;
+        Answer::created(&CustomerInvitationDto::new(&inv, now, caller))
+    })
+    .await
 }
 
 /// The partner's customer invitations.
@@ -350,13 +367,14 @@ pub async fn list(
         ),
     )?;
     let now = state.clock.now();
+    let key = state.data_key.clone();
     let rows = state
         .db
         .read(move |conn| {
-            customer_invitations::list(conn, id, status, now, &page).map_err(ApiError::from)
+            customer_invitations::list(conn, &key, id, status, now, &page).map_err(ApiError::from)
         })
         .await?;
-    let page = rows.map(|i| CustomerInvitationDto::new(&i, now));
+    let page = rows.map(|i| CustomerInvitationDto::new(&i, now, &caller));
     Ok(HttpResponse::Ok().json(CustomerInvitationPage {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -384,6 +402,7 @@ pub async fn edit_email(
     caller: Caller,
     path: web::Path<(String, String)>,
     body: ApiJson<EditEmail>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &path.0)?;
     caller.require(Operation::InviteCustomer, Some(id))?;
@@ -396,10 +415,11 @@ pub async fn edit_email(
     change(
         &state,
         caller,
+        once,
         path.into_inner(),
         Operation::InviteCustomer,
         "customer_invitation.edited",
-        move |_, inv, now| Ok(inv.edit_email(subject.as_str().to_owned(), text, now)?),
+        move |_, _, inv, now| Ok(inv.edit_email(subject.as_str().to_owned(), text, now)?),
     )
     .await
 }
@@ -425,14 +445,16 @@ pub async fn done(
     caller: Caller,
     path: web::Path<(String, String)>,
     body: ApiJson<Empty>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     change(
         &state,
         caller,
+        once,
         path.into_inner(),
         Operation::InviteCustomer,
         "customer_invitation.sent",
-        move |conn, inv, now| {
+        move |conn, key, inv, now| {
             body.parse()?;
             let sent = inv.mark_sent(now)?;
             if let Some(to) = sent.email.to.clone() {
@@ -445,7 +467,7 @@ pub async fn done(
                     body: sent.email.body.clone(),
                     created_at: now,
                 };
-                outbox::enqueue(conn, &note)?;
+                outbox::enqueue(conn, key, &note)?;
             }
             Ok(sent)
         },
@@ -474,14 +496,16 @@ pub async fn revoke(
     caller: Caller,
     path: web::Path<(String, String)>,
     body: ApiJson<Empty>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     change(
         &state,
         caller,
+        once,
         path.into_inner(),
         Operation::RevokeCustomerInvitation,
         "customer_invitation.revoked",
-        move |_, inv, now| {
+        move |_, _, inv, now| {
             body.parse()?;
             Ok(inv.revoke(now)?)
         },
@@ -512,11 +536,13 @@ pub async fn view(
     let id = invitation_id.into_inner();
     let hash = token::hash(&query.token);
     let now = state.clock.now();
+    let key = state.data_key.clone();
     let view = state
         .db
         .read(move |conn| {
-            let inv = customer_invitations::find(conn, &id)?
-                .ok_or_else(|| ApiError::not_found("no such invitation"))?;
+            // An unknown id answers as a wrong token: ids cannot be probed.
+            let inv = customer_invitations::find(conn, &key, &id)?
+                .ok_or(DomainError::InvalidInvitationToken)?;
             inv.check_token(&hash)?;
             let partner = partners::find(conn, inv.partner_id)?
                 .ok_or_else(|| ApiError::not_found("the partner is gone"))?;
@@ -563,6 +589,7 @@ pub async fn accept(
     caller: Caller,
     invitation_id: web::Path<String>,
     body: ApiJson<AcceptCustomerInvitation>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Operation::AcceptCustomerInvitation, None)?;
     let id = invitation_id.into_inner();
@@ -570,17 +597,18 @@ pub async fn accept(
     let hash = token::hash(&b.token);
     let tenant = caller.tenant();
     let now = state.clock.now();
-    let dto = state
-        .db
-        .write(move |conn| {
-            let missing = || ApiError::not_found("no such invitation");
-            let partner_id = customer_invitations::find(conn, &id)?.ok_or_else(missing)?.partner_id;
+    let key = state.data_key.clone();
+    once
+        .write(&state, caller, move |conn, caller| {
+            // An unknown id answers as a wrong token: ids cannot be probed.
+            let missing = || DomainError::InvalidInvitationToken;
+            let partner_id = customer_invitations::find(conn, &key, &id)?.ok_or_else(missing)?.partner_id;
             // Serialise with every other write for this partner, then read what we decide on.
             partners::lock(conn, partner_id)?;
-            let before = customer_invitations::find(conn, &id)?.ok_or_else(missing)?;
+            let before = customer_invitations::find(conn, &key, &id)?.ok_or_else(missing)?;
             let after = before.clone().accept(&hash, tenant, now)?;
             // Single use: the conditional update decides, before anything else is written.
-            save(conn, &after, before.status)?;
+            save(conn, &key, &after, before.status)?;
             customer::check_is_customer_tenant(
                 partners::find(conn, tenant)?.is_some(),
                 providers::exists(conn, tenant)?,
@@ -617,7 +645,7 @@ pub async fn accept(
                         )),
                         other => other.into(),
                     })?;
-                    audit::record(conn, &caller, tenant, "customer.created", format!("customer/{tenant}"), now)?;
+                    audit::record(conn, caller, tenant, "customer.created", format!("customer/{tenant}"), now)?;
                     c
                 }
             };
@@ -628,6 +656,7 @@ pub async fn accept(
             if let Some(to) = partner.primary_contact_email.clone() {
                 outbox::enqueue(
                     conn,
+                    &key,
                     &Notification {
                         id: Uuid::now_v7(),
                         tenant_id: partner.tenant_id,
@@ -643,13 +672,13 @@ pub async fn accept(
                 )?;
             }
             let subject = format!("customer-invitation/{}", after.id);
-            audit::record(conn, &caller, after.partner_id, "customer_invitation.accepted", subject.clone(), now)?;
+            audit::record(conn, caller, after.partner_id, "customer_invitation.accepted", subject.clone(), now)?;
             // R29: the partner, the customer and the provider (a new reseller relationship) each see it.
             for owner in [tenant, after.provider_id] {
-                audit::record(conn, &caller, owner, "customer_invitation.accepted", subject.clone(), now)?;
+                audit::record(conn, caller, owner, "customer_invitation.accepted", subject.clone(), now)?;
             }
-            Ok::<_, ApiError>(CustomerDto::new(&c, &r))
+            let dto = CustomerDto::new(&c, &r);
+            Answer::ok(&dto)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(dto))
+        .await
 }

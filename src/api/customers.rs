@@ -1,6 +1,5 @@
 //! Customers (R19) and what the partner may do for each (R23-R25).
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,6 +10,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
+use super::idempotency::{Answer, Once};
 use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
@@ -196,6 +196,7 @@ pub async fn create(
     caller: Caller,
     partner_id: web::Path<String>,
     body: ApiJson<CreateCustomer>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::CreateDirectCustomer, Some(id))?;
@@ -212,30 +213,25 @@ pub async fn create(
         return Err(fields.into_error());
     };
     let roles = caller.actor.roles.clone();
-    let dto = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let partner = registered(conn, id)?;
-            let r = customer::create_direct(&partner, &c, now)?;
-            customers::insert(conn, &c)?;
-            customers::insert_relationship(conn, &r)?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "customer.created",
-                format!("customer/{}", c.tenant_id),
-                now,
-            )?;
-            let mut dto = CustomerDto::new(&c, &r);
-            dto.capabilities = Some(decisions(Some(r.relationship), &roles));
-            Ok::<_, ApiError>(dto)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/v1/partners/{id}/customers/{}", dto.id)))
-        .json(dto))
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let partner = registered(conn, id)?;
+        let r = customer::create_direct(&partner, &c, now)?;
+        customers::insert(conn, &c)?;
+        customers::insert_relationship(conn, &r)?;
+        audit::record(
+            conn,
+            caller,
+            id,
+            "customer.created",
+            format!("customer/{}", c.tenant_id),
+            now,
+        )?;
+        let mut dto = CustomerDto::new(&c, &r);
+        dto.capabilities = Some(decisions(Some(r.relationship), &roles));
+        Ok(Answer::created(&dto)?.at(format!("/v1/partners/{id}/customers/{}", dto.id)))
+    })
+    .await
 }
 
 /// The provider creates a customer tenant for one of its resellers, which then lists it as an
@@ -260,6 +256,7 @@ pub async fn create_for_reseller(
     caller: Caller,
     provider_id: web::Path<String>,
     body: ApiJson<CreateResellerCustomer>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let provider_id = path_tenant("provider_id", &provider_id)?;
     caller.require(Operation::CreateIndirectCustomer, Some(provider_id))?;
@@ -274,41 +271,34 @@ pub async fn create_for_reseller(
     let (Some(reseller), Some(c)) = (reseller, c) else {
         return Err(fields.into_error());
     };
-    let dto = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, reseller)?;
-            if !providers::exists(conn, provider_id)? {
-                return Err(ApiError::not_found(
-                    "your tenant is not a registered provider",
-                ));
-            }
-            if !partnerships::relationship_exists(conn, reseller, provider_id)? {
-                return Err(DomainError::NoProviderRelationship.into());
-            }
-            let r = customer::create_for_reseller(reseller, provider_id, &c, now);
-            customers::insert(conn, &c)?;
-            customers::insert_relationship(conn, &r)?;
-            customers::link_provider(conn, provider_id, c.tenant_id, now)?;
-            let subject = format!("customer/{}", c.tenant_id);
-            audit::record(
-                conn,
-                &caller,
-                provider_id,
-                "customer.created",
-                subject.clone(),
-                now,
-            )?;
-            audit::record(conn, &caller, reseller, "customer.created", subject, now)?;
-            Ok::<_, ApiError>(CustomerDto::new(&c, &r))
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            LOCATION,
-            format!("/v1/partners/{}/customers/{}", reseller, dto.id),
-        ))
-        .json(dto))
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, reseller)?;
+        if !providers::exists(conn, provider_id)? {
+            return Err(ApiError::not_found(
+                "your tenant is not a registered provider",
+            ));
+        }
+        if !partnerships::relationship_exists(conn, reseller, provider_id)? {
+            return Err(DomainError::NoProviderRelationship.into());
+        }
+        let r = customer::create_for_reseller(reseller, provider_id, &c, now);
+        customers::insert(conn, &c)?;
+        customers::insert_relationship(conn, &r)?;
+        customers::link_provider(conn, provider_id, c.tenant_id, now)?;
+        let subject = format!("customer/{}", c.tenant_id);
+        audit::record(
+            conn,
+            caller,
+            provider_id,
+            "customer.created",
+            subject.clone(),
+            now,
+        )?;
+        audit::record(conn, caller, reseller, "customer.created", subject, now)?;
+        let dto = CustomerDto::new(&c, &r);
+        Ok(Answer::created(&dto)?.at(format!("/v1/partners/{}/customers/{}", reseller, dto.id)))
+    })
+    .await
 }
 
 /// The partner's customers, direct bill and indirect reseller.

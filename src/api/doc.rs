@@ -58,36 +58,61 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every POST takes an optional `Idempotency-Key` (see `api::idempotency`).
+/// Every POST, PUT, PATCH and DELETE takes an optional `Idempotency-Key` (see `api::idempotency`).
 pub fn add_idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{Required, response::ResponseBuilder};
     for item in doc.paths.paths.values_mut() {
-        let Some(post) = item.post.as_mut() else {
-            continue;
-        };
-        let parameter = ParameterBuilder::new()
-            .name("Idempotency-Key")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "Makes a retry safe: the same key with the same request within 24 hours replays the first answer \
-                 (header `idempotent-replayed: true`); with a different request it is refused (422 \
-                 `idempotency_key_reused`). Keys belong to the caller's tenant.",
-            ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255)).pattern(Some("^[\\x21-\\x7E]+$"))))
-            .build();
-        post.parameters.get_or_insert_with(Vec::new).push(parameter);
-        post.responses
-            .responses
-            .entry("422".to_owned())
-            .or_insert_with(|| {
-                ResponseBuilder::new()
-                    .description("`idempotency_key_reused` or invalid fields")
-                    .build()
-                    .into()
-            });
+        let operations = [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            let parameter = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe. Keys belong to the caller (tenant and `sub`) and are kept 24 hours. \
+                     The same key with the same request (method, path, query and a JSON-equal body) gets the \
+                     first answer again, with `Idempotent-Replayed: true`, and nothing is done twice; a refusal \
+                     (4xx) is an answer too, while a request that failed on the server side changed nothing and \
+                     runs again. The same key with a different request: 422 `idempotency_key_reused`; while the \
+                     first request still runs: 409 `idempotency_key_in_use` with `Retry-After: 1`. \
+                     Authentication and the role check come first: a caller who may not make the request \
+                     never gets a stored answer.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(255))
+                        .pattern(Some("^[\\x21-\\x7E]+$")),
+                ))
+                .build();
+            op.parameters.get_or_insert_with(Vec::new).push(parameter);
+            op.responses
+                .responses
+                .entry("422".to_owned())
+                .or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("`idempotency_key_reused` or invalid fields")
+                        .build()
+                        .into()
+                });
+            op.responses
+                .responses
+                .entry("409".to_owned())
+                .or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("`idempotency_key_in_use`")
+                        .build()
+                        .into()
+                });
+        }
     }
 }
 

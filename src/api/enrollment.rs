@@ -1,6 +1,5 @@
 //! The indirect reseller enrollment (R1-R9) and what approval sets off (R7, R26).
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,6 +10,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::extract::{ApiJson, Fields, path_tenant};
+use super::idempotency::{Answer, Once};
 use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
@@ -20,6 +20,7 @@ use crate::domain::incentive;
 use crate::domain::notification::Notification;
 use crate::domain::partner::Partner;
 use crate::domain::values::{Email, TenantId, Text};
+use crate::sealing::DataKey;
 use crate::startup::AppState;
 use crate::store::{AnyConnection, StoreError, enrollments, incentives, outbox, partners};
 
@@ -100,6 +101,7 @@ fn save_from(
 /// R7 and R26: the approval notice, and the invitation to the indirect reseller incentives.
 fn on_approved(
     conn: &mut AnyConnection,
+    key: &DataKey,
     caller: &Caller,
     partner: &Partner,
     e: &Enrollment,
@@ -107,12 +109,14 @@ fn on_approved(
 ) -> Result<(), ApiError> {
     outbox::enqueue(
         conn,
+        key,
         &Notification::enrollment_approved(partner, e, Uuid::now_v7(), now),
     )?;
     let invitation = incentive::invitation_on_approval(partner, Uuid::now_v7(), now)?;
     incentives::insert_invitation(conn, partner.tenant_id, &invitation)?;
     outbox::enqueue(
         conn,
+        key,
         &Notification::incentive_invitation(partner, &invitation, Uuid::now_v7(), now),
     )?;
     audit::record(
@@ -151,6 +155,7 @@ pub async fn submit(
     caller: Caller,
     partner_id: web::Path<String>,
     body: ApiJson<SubmitEnrollment>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::SubmitEnrollment, Some(id))?;
@@ -164,47 +169,51 @@ pub async fn submit(
         return Err(fields.into_error());
     };
     let (now, review) = (state.clock.now(), state.review);
-    let enrollment = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let partner = partners::find(conn, id)?.ok_or_else(|| {
-                DomainError::NotEligible(
-                    "this tenant is not registered as a direct bill partner".into(),
-                )
-            })?;
-            let latest = enrollments::latest(conn, id)?;
-            let form = Submission {
-                id: Uuid::now_v7(),
-                submitted_by: caller.sub.clone(),
-                primary_contact_email: contact,
-                now,
-            };
-            let e = Enrollment::submit(&partner, latest.as_ref(), form, review)?;
-            enrollments::insert(conn, &e).map_err(|err| match err {
-                StoreError::Duplicate => ApiError::from(DomainError::AlreadyEnrolled(
-                    "an indirect reseller enrollment was submitted meanwhile".into(),
-                )),
-                other => other.into(),
-            })?;
-            audit::record(
+    let key = state.data_key.clone();
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let partner = partners::find(conn, id)?.ok_or_else(|| {
+            DomainError::NotEligible(
+                "this tenant is not registered as a direct bill partner".into(),
+            )
+        })?;
+        let latest = enrollments::latest(conn, id)?;
+        let form = Submission {
+            id: Uuid::now_v7(),
+            submitted_by: caller.sub.clone(),
+            primary_contact_email: contact,
+            now,
+        };
+        let e = Enrollment::submit(&partner, latest.as_ref(), form, review)?;
+        enrollments::insert(conn, &e).map_err(|err| match err {
+            StoreError::Duplicate => ApiError::from(DomainError::AlreadyEnrolled(
+                "an indirect reseller enrollment was submitted meanwhile".into(),
+            )),
+            other => other.into(),
+        })?;
+        audit::record(
+            conn,
+            caller,
+            id,
+            "enrollment.submitted",
+            format!("enrollment/{}", e.id),
+            now,
+        )?;
+        if e.status == EnrollmentStatus::Approved {
+            // Auto review: the service approved, and the audit log says so.
+            on_approved(
                 conn,
-                &caller,
-                id,
-                "enrollment.submitted",
-                format!("enrollment/{}", e.id),
+                &key,
+                &caller.as_system(AUTO_REVIEWER),
+                &partner,
+                &e,
                 now,
             )?;
-            if e.status == EnrollmentStatus::Approved {
-                // Auto review: the service approved, and the audit log says so.
-                on_approved(conn, &caller.as_system(AUTO_REVIEWER), &partner, &e, now)?;
-            }
-            Ok::<_, ApiError>(e)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, location(id)))
-        .json(EnrollmentDto::from(&enrollment)))
+        }
+        let enrollment = e;
+        Ok(Answer::created(&EnrollmentDto::from(&enrollment))?.at(location(id)))
+    })
+    .await
 }
 
 /// The latest enrollment and its status (R8).
@@ -249,29 +258,27 @@ pub async fn withdraw(
     state: web::Data<AppState>,
     caller: Caller,
     partner_id: web::Path<String>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::WithdrawEnrollment, Some(id))?;
     let now = state.clock.now();
-    let e = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let before = latest(conn, id)?;
-            let e = before.clone().withdraw(caller.sub.clone(), now)?;
-            save_from(conn, &e, before.status)?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "enrollment.withdrawn",
-                format!("enrollment/{}", e.id),
-                now,
-            )?;
-            Ok::<_, ApiError>(e)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(EnrollmentDto::from(&e)))
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let before = latest(conn, id)?;
+        let e = before.clone().withdraw(caller.sub.clone(), now)?;
+        save_from(conn, &e, before.status)?;
+        audit::record(
+            conn,
+            caller,
+            id,
+            "enrollment.withdrawn",
+            format!("enrollment/{}", e.id),
+            now,
+        )?;
+        Answer::ok(&EnrollmentDto::from(&e))
+    })
+    .await
 }
 
 /// Approve a pending enrollment (operator, `ENROLLMENT_REVIEW=manual`). Notifies the contact
@@ -296,24 +303,23 @@ pub async fn approve(
     caller: Caller,
     partner_id: web::Path<String>,
     body: ApiJson<Empty>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::DecideEnrollment, Some(id))?;
     body.parse()?;
     let now = state.clock.now();
-    let e = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let partner = registered(conn, id)?;
-            let before = latest(conn, id)?;
-            let e = before.clone().approve(caller.sub.clone(), now)?;
-            save_from(conn, &e, before.status)?;
-            on_approved(conn, &caller, &partner, &e, now)?;
-            Ok::<_, ApiError>(e)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(EnrollmentDto::from(&e)))
+    let key = state.data_key.clone();
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let partner = registered(conn, id)?;
+        let before = latest(conn, id)?;
+        let e = before.clone().approve(caller.sub.clone(), now)?;
+        save_from(conn, &e, before.status)?;
+        on_approved(conn, &key, caller, &partner, &e, now)?;
+        Answer::ok(&EnrollmentDto::from(&e))
+    })
+    .await
 }
 
 /// Reject a pending enrollment with a reason (operator). The partner may submit again (R9).
@@ -337,6 +343,7 @@ pub async fn reject(
     caller: Caller,
     partner_id: web::Path<String>,
     body: ApiJson<RejectEnrollment>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::DecideEnrollment, Some(id))?;
@@ -345,28 +352,27 @@ pub async fn reject(
         return Err(fields.into_error());
     };
     let now = state.clock.now();
-    let e = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let partner = registered(conn, id)?;
-            let before = latest(conn, id)?;
-            let e = before.clone().reject(caller.sub.clone(), reason, now)?;
-            save_from(conn, &e, before.status)?;
-            outbox::enqueue(
-                conn,
-                &Notification::enrollment_rejected(&partner, &e, Uuid::now_v7(), now),
-            )?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "enrollment.rejected",
-                format!("enrollment/{}", e.id),
-                now,
-            )?;
-            Ok::<_, ApiError>(e)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(EnrollmentDto::from(&e)))
+    let key = state.data_key.clone();
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let partner = registered(conn, id)?;
+        let before = latest(conn, id)?;
+        let e = before.clone().reject(caller.sub.clone(), reason, now)?;
+        save_from(conn, &e, before.status)?;
+        outbox::enqueue(
+            conn,
+            &key,
+            &Notification::enrollment_rejected(&partner, &e, Uuid::now_v7(), now),
+        )?;
+        audit::record(
+            conn,
+            caller,
+            id,
+            "enrollment.rejected",
+            format!("enrollment/{}", e.id),
+            now,
+        )?;
+        Answer::ok(&EnrollmentDto::from(&e))
+    })
+    .await
 }

@@ -13,6 +13,9 @@ use crate::domain::DomainError;
 use crate::domain::access::Denial;
 use crate::store::StoreError;
 
+/// `Retry-After` of a 503: a pool that cannot connect retries about this often.
+const UNAVAILABLE_RETRY_AFTER: u32 = 2;
+
 /// One field that failed validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
@@ -65,6 +68,8 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     reason: Option<&'static str>,
     allow: Option<String>,
+    /// Seconds for `Retry-After` (503, and a key still in use).
+    retry_after: Option<u32>,
     bearer_challenge: bool,
     /// Logged, never shown: the internal cause of a 5xx.
     cause: Option<String>,
@@ -79,6 +84,7 @@ impl ApiError {
             errors: Vec::new(),
             reason: None,
             allow: None,
+            retry_after: None,
             bearer_challenge: false,
             cause: None,
         }
@@ -167,11 +173,33 @@ impl ApiError {
             "the service cannot reach its database; try again shortly",
         );
         e.cause = Some(cause.to_string());
+        e.retry_after = Some(UNAVAILABLE_RETRY_AFTER);
+        e
+    }
+
+    pub fn idempotency_key_reused() -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request",
+        )
+    }
+
+    pub fn idempotency_key_in_use() -> ApiError {
+        let mut e = ApiError::conflict(
+            "idempotency_key_in_use",
+            "a request with this Idempotency-Key is still running; retry shortly",
+        );
+        e.retry_after = Some(1);
         e
     }
 
     pub fn code(&self) -> &'static str {
         self.code
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 
     pub fn problem(&self) -> Problem {
@@ -219,6 +247,7 @@ fn title(code: &str) -> &'static str {
         "wrong_customer" => "Invitation for another customer",
         "store_for_business_unsupported" => "Store for Business customer",
         "idempotency_key_reused" => "Idempotency key reused",
+        "idempotency_key_in_use" => "Idempotency key in use",
         "method_not_allowed" => "Method not allowed",
         "payload_too_large" => "Payload too large",
         "unsupported_media_type" => "Unsupported media type",
@@ -253,6 +282,9 @@ impl ResponseError for ApiError {
         }
         if let Some(allow) = &self.allow {
             response.insert_header((header::ALLOW, allow.clone()));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         let body = serde_json::to_string(&self.problem())
             .unwrap_or_else(|_| r#"{"code":"internal","status":500}"#.to_owned());

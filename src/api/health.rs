@@ -1,5 +1,4 @@
 use actix_web::{HttpResponse, get, web};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -38,13 +37,7 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let database = state.db.backend();
-    state
-        .db
-        .read(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(|e| ApiError::unavailable(e))
-        })
-        .await?;
+    state.db.ping().await.map_err(ApiError::unavailable)?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok",
         database: Some(database),

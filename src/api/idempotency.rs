@@ -1,45 +1,95 @@
-//! `Idempotency-Key` on POST: a retry with the same key and the same request gets the first
-//! answer again instead of acting twice; the same key with another request is refused (422
-//! `idempotency_key_reused`). Keys belong to the caller's tenant (R28) and live for 24 hours.
+//! `Idempotency-Key` on every POST, PUT, PATCH and DELETE (API.md "Idempotency").
+//!
+//! The middleware only checks the header and fingerprints the request (method, path, query and
+//! the body as JSON, so key order and whitespace do not matter). The handler authenticates and
+//! authorises as usual, then hands its change to `Once::write`: only there is the key claimed,
+//! replayed or refused, so a caller who may not make the request never sees a stored answer. The
+//! answer is stored in the change's own transaction.
 
-use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::http::header::{CONTENT_TYPE, LOCATION};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, web};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::error::ApiError;
-use crate::domain::values::TenantId;
+use super::error::{ApiError, FieldError};
+use crate::auth::Caller;
 use crate::startup::AppState;
-use crate::store::idempotency::{self, Claim, StoredAnswer};
+use crate::store::AnyConnection;
+use crate::store::idempotency::{self, Claim, Scope, StoredAnswer};
 
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotent-replayed";
+
+/// The key and the fingerprint of a request that carried one.
+#[derive(Debug, Clone)]
+struct Keyed {
+    key: String,
+    fingerprint: String,
+}
 
 fn valid_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// The tenant of a verified bearer token; None leaves the request to the handler (it answers 401).
-fn tenant(req: &ServiceRequest, state: &AppState) -> Option<TenantId> {
-    let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = header.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    let claims = state.verifier.verify(token.trim()).ok()?;
-    TenantId::parse(&claims.tid).ok()
+fn changes_state(method: &Method) -> bool {
+    [Method::POST, Method::PUT, Method::PATCH, Method::DELETE].contains(method)
 }
 
-fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
+/// JSON with sorted keys and no spacing, so equal documents hash equally.
+fn canonical(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn fingerprint(method: &Method, path_and_query: &str, body: &[u8]) -> String {
     let mut hash = Sha256::new();
-    hash.update(req.method().as_str().as_bytes());
+    hash.update(method.as_str().as_bytes());
     hash.update(b" ");
-    hash.update(req.uri().to_string().as_bytes());
+    hash.update(path_and_query.as_bytes());
     hash.update(b"\n");
-    hash.update(body);
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(json) => {
+            let mut text = String::new();
+            canonical(&json, &mut text);
+            hash.update(b"json:");
+            hash.update(text.as_bytes());
+        }
+        // Not JSON: the handler refuses it; the bytes still tell requests apart.
+        Err(_) => {
+            hash.update(b"raw:");
+            hash.update(body);
+        }
+    }
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -53,93 +103,235 @@ pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let key = match (req.method() == Method::POST, req.headers().get(HEADER)) {
+    let key = match (changes_state(req.method()), req.headers().get(HEADER)) {
         (true, Some(value)) => value.to_str().unwrap_or("").to_owned(),
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
     if !valid_key(&key) {
         let e = ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters")
-            .with_errors(vec![super::error::FieldError::new(
+            .with_errors(vec![FieldError::new(
                 "Idempotency-Key",
                 "must be 1 to 255 visible ASCII characters",
             )]);
         return Ok(req.error_response(e));
     }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let Some(tenant) = tenant(&req, &state) else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
     let body = match req.extract::<web::Bytes>().await {
         Ok(body) => body,
         // Too large or unreadable: the handler's own body parsing answers that.
         Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
-    let fingerprint = fingerprint(&req, &body);
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let fingerprint = fingerprint(req.method(), &path_and_query, &body);
     req.set_payload(payload(body));
-    let now = state.clock.now();
-    let claim_key = key.clone();
-    let claim = state
-        .db
-        .write(move |conn| {
-            idempotency::claim(conn, tenant, &claim_key, &fingerprint, now).map_err(ApiError::from)
+    req.extensions_mut().insert(Keyed { key, fingerprint });
+    let res = next.call(req).await?;
+    if res.status().is_success() && res.request().extensions().get::<Keyed>().is_some() {
+        // A state-changing handler that does not go through `Once` would act twice on retries.
+        tracing::error!(path = %res.request().path(), "Idempotency-Key ignored by this handler");
+    }
+    Ok(res.map_into_boxed_body())
+}
+
+/// What a state-changing request answers: a status, a JSON body, maybe a `Location`.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    status: StatusCode,
+    body: String,
+    location: Option<String>,
+}
+
+impl Answer {
+    pub fn new(status: StatusCode, dto: &impl Serialize) -> Result<Answer, ApiError> {
+        Ok(Answer {
+            status,
+            body: serde_json::to_string(dto).map_err(ApiError::internal)?,
+            location: None,
         })
-        .await;
-    match claim {
-        Err(e) => Ok(req.error_response(e)),
-        Ok(Claim::Mismatch) => Ok(req.error_response(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "this Idempotency-Key was used for a different request",
-        ))),
-        Ok(Claim::InProgress) => Ok(req.error_response(ApiError::conflict(
-            "invalid_state",
-            "a request with this Idempotency-Key is still being processed; retry shortly",
-        ))),
-        Ok(Claim::Replay(answer)) => {
-            let mut response =
-                HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK));
-            if let Some(content_type) = &answer.content_type {
-                response.insert_header((CONTENT_TYPE, content_type.clone()));
-            }
-            response.insert_header((REPLAYED, "true"));
-            Ok(req.into_response(response.body(answer.body)))
+    }
+
+    pub fn ok(dto: &impl Serialize) -> Result<Answer, ApiError> {
+        Answer::new(StatusCode::OK, dto)
+    }
+
+    pub fn created(dto: &impl Serialize) -> Result<Answer, ApiError> {
+        Answer::new(StatusCode::CREATED, dto)
+    }
+
+    pub fn at(mut self, location: impl Into<String>) -> Answer {
+        self.location = Some(location.into());
+        self
+    }
+
+    fn stored(&self) -> StoredAnswer {
+        StoredAnswer {
+            status: self.status.as_u16(),
+            content_type: "application/json".to_owned(),
+            location: self.location.clone(),
+            body: self.body.clone(),
         }
-        Ok(Claim::Claimed) => {
-            let res = next.call(req).await?;
-            let (http_req, http_res) = res.into_parts();
-            let status = http_res.status();
-            let content_type = http_res
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let (head, body) = http_res.into_parts();
-            let bytes = to_bytes(body)
-                .await
-                .map_err(|_| ApiError::internal("response body could not be read"))?;
-            let answer = StoredAnswer {
-                status: status.as_u16(),
-                content_type,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-            };
-            // A server error is not an answer to keep: the retry should run again.
-            let store = state.db.write(move |conn| {
-                if answer.status >= 500 {
-                    idempotency::release(conn, tenant, &key)
-                } else {
-                    idempotency::complete(conn, tenant, &key, &answer)
+    }
+}
+
+fn render(answer: StoredAnswer, replayed: bool) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    response.insert_header((CONTENT_TYPE, answer.content_type));
+    if let Some(location) = answer.location {
+        response.insert_header((LOCATION, location));
+    }
+    if replayed {
+        response.insert_header((REPLAYED, "true"));
+    }
+    response.body(answer.body)
+}
+
+/// A refusal is an answer too: a retry gets the same one. Server errors and the key's own
+/// refusals are not kept (the request changed nothing; a retry runs again).
+fn stored_refusal(e: &ApiError) -> Option<StoredAnswer> {
+    let status = e.status();
+    let own = matches!(
+        e.code(),
+        "idempotency_key_in_use" | "idempotency_key_reused"
+    );
+    (status.is_client_error() && !own).then(|| StoredAnswer {
+        status: status.as_u16(),
+        content_type: "application/problem+json".to_owned(),
+        location: None,
+        body: serde_json::to_string(&e.problem()).unwrap_or_default(),
+    })
+}
+
+/// The request's change, run at most once per `Idempotency-Key`. Take it as a handler argument.
+pub struct Once(Option<Keyed>);
+
+impl FromRequest for Once {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Once, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Once(req.extensions_mut().remove::<Keyed>())))
+    }
+}
+
+impl Once {
+    /// Runs `change` in one write transaction and renders its answer. With a key: replays the
+    /// stored answer of an earlier identical request, refuses a different one (422) or one still
+    /// running (409), and otherwise stores the answer in the change's transaction.
+    pub async fn write<F>(
+        self,
+        state: &AppState,
+        caller: Caller,
+        change: F,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection, &Caller) -> Result<Answer, ApiError> + Send + 'static,
+    {
+        let Some(keyed) = self.0 else {
+            let answer = state.db.write(move |conn| change(conn, &caller)).await?;
+            return Ok(render(answer.stored(), false));
+        };
+        let scope = Scope {
+            tenant: caller.tenant(),
+            sub: caller.sub.clone(),
+            key: keyed.key,
+        };
+        let now = state.clock.now();
+        let data_key = state.data_key.clone();
+        let claim_scope = scope.clone();
+        let claim = state
+            .db
+            .write(move |conn| {
+                idempotency::claim(conn, &data_key, &claim_scope, &keyed.fingerprint, now)
+                    .map_err(ApiError::from)
+            })
+            .await?;
+        let mine = match claim {
+            Claim::Replay(answer) => return Ok(render(answer, true)),
+            Claim::Mismatch => return Err(ApiError::idempotency_key_reused()),
+            Claim::InProgress => return Err(ApiError::idempotency_key_in_use()),
+            Claim::Claimed(mine) => mine,
+        };
+        let data_key = state.data_key.clone();
+        let (change_scope, change_claim) = (scope.clone(), mine.clone());
+        let outcome = state
+            .db
+            .write(move |conn| {
+                if !idempotency::hold(conn, &change_scope, &change_claim)? {
+                    return Err(ApiError::idempotency_key_in_use());
                 }
-                .map_err(ApiError::from)
-            });
-            if let Err(e) = store.await {
-                tracing::error!(error = %e, "idempotency answer not stored");
+                let answer = change(conn, &caller)?.stored();
+                if !idempotency::complete(conn, &data_key, &change_scope, &change_claim, &answer)? {
+                    return Err(ApiError::idempotency_key_in_use());
+                }
+                Ok::<_, ApiError>(answer)
+            })
+            .await;
+        match outcome {
+            Ok(answer) => Ok(render(answer, false)),
+            Err(e) => {
+                let data_key = state.data_key.clone();
+                let refusal = stored_refusal(&e);
+                let settled = state
+                    .db
+                    .write(move |conn| {
+                        match refusal {
+                            Some(answer) => {
+                                idempotency::complete(conn, &data_key, &scope, &mine, &answer)
+                                    .map(|_| ())
+                            }
+                            None => idempotency::release(conn, &scope, &mine),
+                        }
+                        .map_err(ApiError::from)
+                    })
+                    .await;
+                if let Err(settle) = settled {
+                    // The claim then lapses after its lease; the change itself did not happen.
+                    tracing::warn!(error = %settle, "idempotency key not settled");
+                }
+                Err(e)
             }
-            Ok(ServiceResponse::new(
-                http_req,
-                head.set_body(bytes).map_into_boxed_body(),
-            ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_equal_bodies_have_one_fingerprint() {
+        let a = fingerprint(&Method::POST, "/v1/x", br#"{"a":1,"b":[1,{"c":2,"d":3}]}"#);
+        let b = fingerprint(
+            &Method::POST,
+            "/v1/x",
+            b"{ \"b\" : [1, {\"d\":3, \"c\":2}],\n \"a\": 1 }",
+        );
+        assert_eq!(a, b);
+        for other in [
+            fingerprint(&Method::POST, "/v1/x", br#"{"a":2,"b":[1,{"c":2,"d":3}]}"#),
+            fingerprint(&Method::POST, "/v1/x", br#"{"a":1,"b":[{"c":2,"d":3},1]}"#),
+            fingerprint(&Method::PUT, "/v1/x", br#"{"a":1,"b":[1,{"c":2,"d":3}]}"#),
+            fingerprint(
+                &Method::POST,
+                "/v1/x?y=1",
+                br#"{"a":1,"b":[1,{"c":2,"d":3}]}"#,
+            ),
+            fingerprint(&Method::POST, "/v1/x", b"not json"),
+        ] {
+            assert_ne!(a, other);
+        }
+    }
+
+    #[test]
+    fn keys_are_visible_ascii_up_to_255() {
+        assert!(valid_key("a"));
+        assert!(valid_key(&"k".repeat(255)));
+        assert!(!valid_key(""));
+        assert!(!valid_key(&"k".repeat(256)));
+        assert!(!valid_key("with space"));
     }
 }

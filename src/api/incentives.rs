@@ -10,6 +10,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::extract::{ApiJson, path_tenant};
+use super::idempotency::{Answer, Once};
 use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
@@ -153,44 +154,43 @@ pub async fn enroll(
     caller: Caller,
     partner_id: web::Path<String>,
     body: ApiJson<EnrollIncentive>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::EnrollIncentive, Some(id))?;
     let program = Program::from(body.parse()?.program);
     let now = state.clock.now();
-    let enrollment = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let partner = registered(conn, id)?;
-            let invitations = incentives::invitations(conn, id)?;
-            let done = incentives::enrollments(conn, id)?;
-            let e = incentive::enroll(
-                &partner,
-                program,
-                &invitations,
-                &done,
-                Uuid::now_v7(),
-                caller.sub.clone(),
-                now,
-            )?;
-            incentives::insert_enrollment(conn, id, &e).map_err(|err| match err {
-                StoreError::Duplicate => ApiError::from(DomainError::AlreadyEnrolled(format!(
-                    "already enrolled in the {} incentive program",
-                    program.name()
-                ))),
-                other => other.into(),
-            })?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "incentive.enrolled",
-                format!("incentive/{}", program.name()),
-                now,
-            )?;
-            Ok::<_, ApiError>(e)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(IncentiveEnrollmentDto::from(&enrollment)))
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let partner = registered(conn, id)?;
+        let invitations = incentives::invitations(conn, id)?;
+        let done = incentives::enrollments(conn, id)?;
+        let e = incentive::enroll(
+            &partner,
+            program,
+            &invitations,
+            &done,
+            Uuid::now_v7(),
+            caller.sub.clone(),
+            now,
+        )?;
+        incentives::insert_enrollment(conn, id, &e).map_err(|err| match err {
+            StoreError::Duplicate => ApiError::from(DomainError::AlreadyEnrolled(format!(
+                "already enrolled in the {} incentive program",
+                program.name()
+            ))),
+            other => other.into(),
+        })?;
+        audit::record(
+            conn,
+            caller,
+            id,
+            "incentive.enrolled",
+            format!("incentive/{}", program.name()),
+            now,
+        )?;
+        let enrollment = e;
+        Answer::created(&IncentiveEnrollmentDto::from(&enrollment))
+    })
+    .await
 }

@@ -1,6 +1,5 @@
 //! Partners: registration by the operator, the profile, and the operator's standing flags.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,6 +9,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::extract::{ApiJson, Fields, path_tenant};
+use super::idempotency::{Answer, Once};
 use crate::auth::Caller;
 use crate::domain::access::Operation;
 use crate::domain::partner::{Partner, ProfileChanges, StandingChanges};
@@ -166,6 +166,7 @@ pub async fn register(
     state: web::Data<AppState>,
     caller: Caller,
     body: ApiJson<RegisterPartner>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Operation::RegisterPartner, None)?;
     let body = body.parse()?;
@@ -212,37 +213,32 @@ pub async fn register(
         created_at: now,
         updated_at: now,
     };
-    let saved = partner.clone();
-    state
-        .db
-        .write(move |conn| {
-            if providers::exists(conn, saved.tenant_id)? {
-                return Err(ApiError::conflict(
-                    "provider_exists",
-                    "this tenant is registered as an indirect provider",
-                ));
-            }
-            partners::insert(conn, &saved).map_err(|e| match e {
-                StoreError::Duplicate => ApiError::conflict(
-                    "partner_exists",
-                    "a partner is already registered for this tenant",
-                ),
-                other => other.into(),
-            })?;
-            audit::record(
-                conn,
-                &caller,
-                saved.tenant_id,
-                "partner.registered",
-                format!("partner/{}", saved.tenant_id),
-                now,
-            )?;
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/v1/partners/{}", partner.tenant_id)))
-        .json(PartnerDto::from(&partner)))
+    once.write(&state, caller, move |conn, caller| {
+        if providers::exists(conn, partner.tenant_id)? {
+            return Err(ApiError::conflict(
+                "provider_exists",
+                "this tenant is registered as an indirect provider",
+            ));
+        }
+        partners::insert(conn, &partner).map_err(|e| match e {
+            StoreError::Duplicate => ApiError::conflict(
+                "partner_exists",
+                "a partner is already registered for this tenant",
+            ),
+            other => other.into(),
+        })?;
+        audit::record(
+            conn,
+            caller,
+            partner.tenant_id,
+            "partner.registered",
+            format!("partner/{}", partner.tenant_id),
+            now,
+        )?;
+        Ok(Answer::created(&PartnerDto::from(&partner))?
+            .at(format!("/v1/partners/{}", partner.tenant_id)))
+    })
+    .await
 }
 
 /// Read a partner: any role of that tenant, or the operator.
@@ -290,6 +286,7 @@ pub async fn patch(
     caller: Caller,
     partner_id: web::Path<String>,
     body: ApiJson<PatchPartner>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::ReadPartner, Some(id))?;
@@ -313,24 +310,21 @@ pub async fn patch(
         caller.require(Operation::EditPartnerStanding, Some(id))?;
     }
     let now = state.clock.now();
-    let partner = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, id)?;
-            let partner = registered(conn, id)?
-                .edit_profile(profile, now)
-                .set_standing(standing, now);
-            partners::update(conn, &partner)?;
-            audit::record(
-                conn,
-                &caller,
-                id,
-                "partner.updated",
-                format!("partner/{id}"),
-                now,
-            )?;
-            Ok::<_, ApiError>(partner)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(PartnerDto::from(&partner)))
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, id)?;
+        let partner = registered(conn, id)?
+            .edit_profile(profile, now)
+            .set_standing(standing, now);
+        partners::update(conn, &partner)?;
+        audit::record(
+            conn,
+            caller,
+            id,
+            "partner.updated",
+            format!("partner/{id}"),
+            now,
+        )?;
+        Answer::ok(&PartnerDto::from(&partner))
+    })
+    .await
 }

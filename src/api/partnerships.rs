@@ -12,6 +12,7 @@ use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
+use super::idempotency::{Answer, Once};
 use super::providers::require_indirect;
 use crate::auth::Caller;
 use crate::domain::DomainError;
@@ -147,9 +148,17 @@ pub fn link(base: &str, kind: &str, id: Uuid, token: &str) -> String {
     format!("{base}/v1/{kind}/{id}?token={token}")
 }
 
-fn find(conn: &mut AnyConnection, id: &str) -> Result<PartnershipInvitation, ApiError> {
-    partnerships::find_invitation(conn, id)?
-        .ok_or_else(|| ApiError::not_found("no such invitation"))
+/// The invitation a token endpoint names, if the token matches. An unknown id answers exactly
+/// as a wrong token, so ids cannot be probed (API.md "Secrets at rest").
+fn by_token(
+    conn: &mut AnyConnection,
+    id: &str,
+    hash: &str,
+) -> Result<PartnershipInvitation, ApiError> {
+    let inv =
+        partnerships::find_invitation(conn, id)?.ok_or(DomainError::InvalidInvitationToken)?;
+    inv.check_token(hash)?;
+    Ok(inv)
 }
 
 /// A provider's GlobalAdmin or AdminAgent invites a partner (R15). The answer holds the personal
@@ -174,6 +183,7 @@ pub async fn invite(
     caller: Caller,
     provider_id: web::Path<String>,
     body: ApiJson<InvitePartner>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let provider_id = path_tenant("provider_id", &provider_id)?;
     caller.require(Operation::InvitePartner, Some(provider_id))?;
@@ -194,82 +204,81 @@ pub async fn invite(
         &issued.token,
     );
     let link_out = link.clone();
-    let (invitation, email) = state
-        .db
-        .write(move |conn| {
-            partners::lock(conn, partner_id)?;
-            let provider = providers::find(conn, provider_id)?
-                .ok_or_else(|| ApiError::not_found("your tenant is not a registered provider"))?;
-            // R12: only partners with the indirect reseller program are invited; any other id
-            // looks absent, so providers cannot probe who is registered.
-            let partner = partners::find(conn, partner_id)?
-                .filter(|p| p.require_indirect_reseller().is_ok())
-                .ok_or_else(|| ApiError::not_found("no indirect reseller with this id"))?;
-            partnerships::close_expired(conn, provider_id, partner_id, now)?;
-            PartnershipInvitation::check_can_invite(
-                partnerships::pending_exists(conn, provider_id, partner_id)?,
-                partnerships::relationship_exists(conn, partner_id, provider_id)?,
-            )?;
-            let message = message.map(|m| m.as_str().to_owned());
-            let (to, subject, body) =
-                invitation::partnership_email(&provider, &partner, &link, message.as_deref())?;
-            let inv = PartnershipInvitation {
-                id,
-                provider_id,
-                partner_id,
-                status: PartnershipStatus::Pending,
-                token_hash: issued.hash,
-                message,
-                expires_at: invitation::expiry(now),
-                created_at: now,
-            };
-            partnerships::insert_invitation(conn, &inv).map_err(|e| match e {
-                StoreError::Duplicate => ApiError::from(DomainError::InvitationPending(
-                    "an open partnership invitation for this partner exists".into(),
-                )),
-                other => other.into(),
-            })?;
-            let note = Notification {
-                id: Uuid::now_v7(),
-                tenant_id: partner_id,
-                kind: NotificationKind::PartnershipInvitation,
-                to,
-                subject,
-                body,
-                created_at: now,
-            };
-            outbox::enqueue(conn, &note)?;
-            let subject = format!("partnership-invitation/{id}");
-            audit::record(
-                conn,
-                &caller,
-                provider_id,
-                "partnership.invited",
-                subject.clone(),
-                now,
-            )?;
-            audit::record(
-                conn,
-                &caller,
-                partner_id,
-                "partnership.invited",
-                subject,
-                now,
-            )?;
-            Ok::<_, ApiError>((
-                inv,
-                EmailDto {
-                    to: Some(note.to.as_str().to_owned()),
-                    subject: note.subject,
-                    body: note.body,
-                },
-            ))
-        })
-        .await?;
-    let mut dto = PartnershipInvitationDto::new(&invitation, now);
-    dto.link = Some(link_out);
-    dto.email = Some(email);
-    Ok(HttpResponse::Created().json(dto))
+    let key = state.data_key.clone();
+    once.write(&state, caller, move |conn, caller| {
+        partners::lock(conn, partner_id)?;
+        let provider = providers::find(conn, provider_id)?
+            .ok_or_else(|| ApiError::not_found("your tenant is not a registered provider"))?;
+        // R12: only partners with the indirect reseller program are invited; any other id
+        // looks absent, so providers cannot probe who is registered.
+        let partner = partners::find(conn, partner_id)?
+            .filter(|p| p.require_indirect_reseller().is_ok())
+            .ok_or_else(|| ApiError::not_found("no indirect reseller with this id"))?;
+        partnerships::close_expired(conn, provider_id, partner_id, now)?;
+        PartnershipInvitation::check_can_invite(
+            partnerships::pending_exists(conn, provider_id, partner_id)?,
+            partnerships::relationship_exists(conn, partner_id, provider_id)?,
+        )?;
+        let message = message.map(|m| m.as_str().to_owned());
+        let (to, subject, body) =
+            invitation::partnership_email(&provider, &partner, &link, message.as_deref())?;
+        let inv = PartnershipInvitation {
+            id,
+            provider_id,
+            partner_id,
+            status: PartnershipStatus::Pending,
+            token_hash: issued.hash,
+            message,
+            expires_at: invitation::expiry(now),
+            created_at: now,
+        };
+        partnerships::insert_invitation(conn, &inv).map_err(|e| match e {
+            StoreError::Duplicate => ApiError::from(DomainError::InvitationPending(
+                "an open partnership invitation for this partner exists".into(),
+            )),
+            other => other.into(),
+        })?;
+        let note = Notification {
+            id: Uuid::now_v7(),
+            tenant_id: partner_id,
+            kind: NotificationKind::PartnershipInvitation,
+            to,
+            subject,
+            body,
+            created_at: now,
+        };
+        outbox::enqueue(conn, &key, &note)?;
+        let subject = format!("partnership-invitation/{id}");
+        audit::record(
+            conn,
+            caller,
+            provider_id,
+            "partnership.invited",
+            subject.clone(),
+            now,
+        )?;
+        audit::record(
+            conn,
+            caller,
+            partner_id,
+            "partnership.invited",
+            subject,
+            now,
+        )?;
+        let (invitation, email) = (
+            inv,
+            EmailDto {
+                to: Some(note.to.as_str().to_owned()),
+                subject: note.subject,
+                body: note.body,
+            },
+        );
+        let mut dto = PartnershipInvitationDto::new(&invitation, now);
+        dto.link = Some(link_out);
+        dto.email = Some(email);
+        Answer::created(&dto)
+    })
+    .await
 }
 
 /// The partner's partnership invitations (no tokens).
@@ -346,8 +355,7 @@ pub async fn view(
     let view = state
         .db
         .read(move |conn| {
-            let inv = find(conn, &id)?;
-            inv.check_token(&hash)?;
+            let inv = by_token(conn, &id, &hash)?;
             let provider = providers::find(conn, inv.provider_id)?
                 .ok_or_else(|| ApiError::not_found("the provider is gone"))?;
             Ok::<_, ApiError>(PartnershipInvitationView {
@@ -379,8 +387,9 @@ fn for_invited(
     conn: &mut AnyConnection,
     caller: &Caller,
     id: &str,
+    hash: &str,
 ) -> Result<PartnershipInvitation, ApiError> {
-    let inv = find(conn, id)?;
+    let inv = by_token(conn, id, hash)?;
     if inv.partner_id != caller.tenant() {
         return Err(ApiError::not_found("no such invitation"));
     }
@@ -410,58 +419,57 @@ pub async fn accept(
     caller: Caller,
     invitation_id: web::Path<String>,
     body: ApiJson<TokenBody>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = invitation_id.into_inner();
     let hash = token::hash(&body.parse()?.token);
     let now = state.clock.now();
-    let dto = state
-        .db
-        .write(move |conn| {
-            let invited = for_invited(conn, &caller, &id)?;
-            partners::lock(conn, invited.partner_id)?;
-            let inv = invited.respond(&hash, true, now)?;
-            require_indirect(conn, inv.partner_id)?;
-            if partnerships::relationship_exists(conn, inv.partner_id, inv.provider_id)? {
-                return Err(DomainError::RelationshipExists.into());
-            }
-            ApiError::unless_saved(partnerships::update_if_pending(conn, &inv)?, "invitation")?;
-            let relationship = ProviderRelationship {
-                partner_id: inv.partner_id,
-                provider_id: inv.provider_id,
-                established_at: now,
-            };
-            partnerships::insert_relationship(conn, &relationship).map_err(|e| match e {
-                StoreError::Duplicate => ApiError::from(DomainError::RelationshipExists),
-                other => other.into(),
-            })?;
-            let provider = providers::find(conn, inv.provider_id)?
-                .ok_or_else(|| ApiError::not_found("the provider is gone"))?;
-            let subject = format!("partnership-invitation/{}", inv.id);
-            audit::record(
-                conn,
-                &caller,
-                inv.partner_id,
-                "partnership.accepted",
-                subject.clone(),
-                now,
-            )?;
-            audit::record(
-                conn,
-                &caller,
-                inv.provider_id,
-                "partnership.accepted",
-                subject,
-                now,
-            )?;
-            Ok::<_, ApiError>(ProviderRelationshipDto {
-                provider_id: provider.tenant_id.to_string(),
-                provider_name: provider.name.as_str().to_owned(),
-                status: "active".into(),
-                established_at: now,
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(dto))
+    once.write(&state, caller, move |conn, caller| {
+        let invited = for_invited(conn, caller, &id, &hash)?;
+        partners::lock(conn, invited.partner_id)?;
+        let inv = invited.respond(&hash, true, now)?;
+        require_indirect(conn, inv.partner_id)?;
+        if partnerships::relationship_exists(conn, inv.partner_id, inv.provider_id)? {
+            return Err(DomainError::RelationshipExists.into());
+        }
+        ApiError::unless_saved(partnerships::update_if_pending(conn, &inv)?, "invitation")?;
+        let relationship = ProviderRelationship {
+            partner_id: inv.partner_id,
+            provider_id: inv.provider_id,
+            established_at: now,
+        };
+        partnerships::insert_relationship(conn, &relationship).map_err(|e| match e {
+            StoreError::Duplicate => ApiError::from(DomainError::RelationshipExists),
+            other => other.into(),
+        })?;
+        let provider = providers::find(conn, inv.provider_id)?
+            .ok_or_else(|| ApiError::not_found("the provider is gone"))?;
+        let subject = format!("partnership-invitation/{}", inv.id);
+        audit::record(
+            conn,
+            caller,
+            inv.partner_id,
+            "partnership.accepted",
+            subject.clone(),
+            now,
+        )?;
+        audit::record(
+            conn,
+            caller,
+            inv.provider_id,
+            "partnership.accepted",
+            subject,
+            now,
+        )?;
+        let dto = ProviderRelationshipDto {
+            provider_id: provider.tenant_id.to_string(),
+            provider_name: provider.name.as_str().to_owned(),
+            status: "active".into(),
+            established_at: now,
+        };
+        Answer::ok(&dto)
+    })
+    .await
 }
 
 /// The invited partner's GlobalAdmin declines.
@@ -486,36 +494,34 @@ pub async fn decline(
     caller: Caller,
     invitation_id: web::Path<String>,
     body: ApiJson<TokenBody>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = invitation_id.into_inner();
     let hash = token::hash(&body.parse()?.token);
     let now = state.clock.now();
-    let inv = state
-        .db
-        .write(move |conn| {
-            let inv = for_invited(conn, &caller, &id)?.respond(&hash, false, now)?;
-            ApiError::unless_saved(partnerships::update_if_pending(conn, &inv)?, "invitation")?;
-            let subject = format!("partnership-invitation/{}", inv.id);
-            audit::record(
-                conn,
-                &caller,
-                inv.partner_id,
-                "partnership.declined",
-                subject.clone(),
-                now,
-            )?;
-            audit::record(
-                conn,
-                &caller,
-                inv.provider_id,
-                "partnership.declined",
-                subject,
-                now,
-            )?;
-            Ok::<_, ApiError>(inv)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(PartnershipInvitationDto::new(&inv, now)))
+    once.write(&state, caller, move |conn, caller| {
+        let inv = for_invited(conn, caller, &id, &hash)?.respond(&hash, false, now)?;
+        ApiError::unless_saved(partnerships::update_if_pending(conn, &inv)?, "invitation")?;
+        let subject = format!("partnership-invitation/{}", inv.id);
+        audit::record(
+            conn,
+            caller,
+            inv.partner_id,
+            "partnership.declined",
+            subject.clone(),
+            now,
+        )?;
+        audit::record(
+            conn,
+            caller,
+            inv.provider_id,
+            "partnership.declined",
+            subject,
+            now,
+        )?;
+        Answer::ok(&PartnershipInvitationDto::new(&inv, now))
+    })
+    .await
 }
 
 /// The partner's indirect providers (R15), once the agreement is accepted (R12).

@@ -1,6 +1,5 @@
 //! The indirect provider directory (R14), closed until the agreement is accepted (R12).
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,6 +9,7 @@ use validator::Validate;
 use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::extract::{ApiJson, Fields, PageParams, path_tenant, query_param};
+use super::idempotency::{Answer, Once};
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
@@ -137,6 +137,7 @@ pub async fn register(
     state: web::Data<AppState>,
     caller: Caller,
     body: ApiJson<RegisterProvider>,
+    once: Once,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Operation::RegisterProvider, None)?;
     let body = body.parse()?;
@@ -163,37 +164,32 @@ pub async fn register(
         contact_email,
         created_at: now,
     };
-    let saved = p.clone();
-    state
-        .db
-        .write(move |conn| {
-            if partners::find(conn, saved.tenant_id)?.is_some() {
-                return Err(ApiError::conflict(
-                    "partner_exists",
-                    "this tenant is registered as a partner",
-                ));
-            }
-            providers::insert(conn, &saved).map_err(|e| match e {
-                StoreError::Duplicate => ApiError::conflict(
-                    "provider_exists",
-                    "a provider is already registered for this tenant",
-                ),
-                other => other.into(),
-            })?;
-            audit::record(
-                conn,
-                &caller,
-                saved.tenant_id,
-                "provider.registered",
-                format!("provider/{}", saved.tenant_id),
-                now,
-            )?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/v1/indirect-providers/{}", p.tenant_id)))
-        .json(ProviderDto::from(&p)))
+    once.write(&state, caller, move |conn, caller| {
+        if partners::find(conn, p.tenant_id)?.is_some() {
+            return Err(ApiError::conflict(
+                "partner_exists",
+                "this tenant is registered as a partner",
+            ));
+        }
+        providers::insert(conn, &p).map_err(|e| match e {
+            StoreError::Duplicate => ApiError::conflict(
+                "provider_exists",
+                "a provider is already registered for this tenant",
+            ),
+            other => other.into(),
+        })?;
+        audit::record(
+            conn,
+            caller,
+            p.tenant_id,
+            "provider.registered",
+            format!("provider/{}", p.tenant_id),
+            now,
+        )?;
+        Ok(Answer::created(&ProviderDto::from(&p))?
+            .at(format!("/v1/indirect-providers/{}", p.tenant_id)))
+    })
+    .await
 }
 
 /// Search the provider directory by region and service (R14). Partners need the accepted

@@ -111,3 +111,49 @@ impl Notification {
         }
     }
 }
+
+/// What `notifications` shows of an e-mail: every invitation token replaced by `[hidden]` (the
+/// e-mail itself, kept sealed for delivery, carries it). API.md "Secrets at rest".
+pub fn hide_tokens(text: &str) -> String {
+    const MARK: &str = "token=";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        let (before, after) = rest.split_at(at + MARK.len());
+        out.push_str(before);
+        let end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(after.len());
+        if end > 0 {
+            out.push_str("[hidden]");
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod hide_tokens_tests {
+    use super::hide_tokens;
+
+    #[test]
+    fn tokens_are_hidden_and_the_rest_kept() {
+        let cases = [
+            ("no link here", "no link here"),
+            (
+                "open https://x/v1/customer-invitations/1?token=q3Yh0c-1_uX to accept",
+                "open https://x/v1/customer-invitations/1?token=[hidden] to accept",
+            ),
+            (
+                "a ?token=AAA and b ?token=BBB.",
+                "a ?token=[hidden] and b ?token=[hidden].",
+            ),
+            ("ends with token=", "ends with token="),
+            ("token=abc", "token=[hidden]"),
+        ];
+        for (text, shown) in cases {
+            assert_eq!(hide_tokens(text), shown, "{text}");
+        }
+    }
+}

@@ -9,25 +9,34 @@ use super::schema::customer_invitations as inv;
 use super::{AnyConnection, StoreError, insert_result};
 use crate::domain::invitation::{CustomerInvitation, CustomerInvitationStatus};
 use crate::domain::values::TenantId;
+use crate::sealing::DataKey;
 
 const OPEN: [&str; 2] = ["draft", "sent"];
 
 /// `StoreError::Duplicate` when an open invitation for the same customer exists.
-pub fn insert(conn: &mut AnyConnection, i: &CustomerInvitation) -> Result<(), StoreError> {
+pub fn insert(
+    conn: &mut AnyConnection,
+    key: &DataKey,
+    i: &CustomerInvitation,
+) -> Result<(), StoreError> {
     insert_result(
         diesel::insert_into(inv::table)
-            .values(CustomerInvitationRow::from(i))
+            .values(CustomerInvitationRow::sealed(i, key))
             .execute(conn),
     )
 }
 
-pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<CustomerInvitation>, StoreError> {
+pub fn find(
+    conn: &mut AnyConnection,
+    key: &DataKey,
+    id: &str,
+) -> Result<Option<CustomerInvitation>, StoreError> {
     inv::table
         .find(id)
         .select(CustomerInvitationRow::as_select())
         .first(conn)
         .optional()?
-        .map(CustomerInvitation::try_from)
+        .map(|r| r.open(key))
         .transpose()
 }
 
@@ -68,6 +77,7 @@ pub fn open_exists(
 /// affected-row count decides which one wins.
 pub fn update_from(
     conn: &mut AnyConnection,
+    key: &DataKey,
     i: &CustomerInvitation,
     expected: CustomerInvitationStatus,
 ) -> Result<bool, StoreError> {
@@ -76,13 +86,14 @@ pub fn update_from(
             .filter(inv::id.eq(i.id.to_string()))
             .filter(inv::status.eq(expected.name())),
     )
-    .set(CustomerInvitationRow::from(i))
+    .set(CustomerInvitationRow::sealed(i, key))
     .execute(conn)?;
     Ok(n == 1)
 }
 
 pub fn list(
     conn: &mut AnyConnection,
+    key: &DataKey,
     partner: TenantId,
     status: Option<CustomerInvitationStatus>,
     now: DateTime<Utc>,
@@ -111,5 +122,5 @@ pub fn list(
         ),
         Some(closed @ (Accepted | Revoked)) => query.filter(inv::status.eq(closed.name())),
     };
-    paginate(query.load(conn)?, page, |r| &r.id).try_map(CustomerInvitation::try_from)
+    paginate(query.load(conn)?, page, |r| &r.id).try_map(|r| r.open(key))
 }

@@ -15,6 +15,7 @@ pub mod partners;
 pub mod partnerships;
 pub mod providers;
 pub mod schema;
+pub mod sealing;
 
 use std::time::Duration;
 
@@ -42,7 +43,7 @@ pub enum StoreError {
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
-    Database(#[from] DieselError),
+    Database(DieselError),
     /// A unique key refused the row: it exists already.
     #[error("duplicate row")]
     Duplicate,
@@ -50,6 +51,20 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration failed: {0}")]
     Migration(String),
+}
+
+impl From<DieselError> for StoreError {
+    /// A connection lost mid-request is an outage (503), not a failure of the request (500).
+    fn from(e: DieselError) -> StoreError {
+        match e {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )
+            | DieselError::BrokenTransactionManager => StoreError::Unavailable(e.to_string()),
+            other => StoreError::Database(other),
+        }
+    }
 }
 
 impl From<r2d2::PoolError> for StoreError {
@@ -118,6 +133,9 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
+pub const POOL_WAIT: Duration = Duration::from_millis(1200);
+pub const READY_WAIT: Duration = Duration::from_millis(700);
+
 /// The pool, and the one way handlers reach the database.
 #[derive(Clone)]
 pub struct Db {
@@ -153,7 +171,9 @@ impl Db {
             // only say it timed out.
             establish(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         }
-        let builder = Pool::builder().connection_timeout(Duration::from_secs(10));
+        // A request waits at most this long for a connection: when the database is down it
+        // answers 503 within 2 s (API.md "Availability") instead of hanging.
+        let builder = Pool::builder().connection_timeout(POOL_WAIT);
         // Each in-memory SQLite connection is its own database: keep exactly one, forever.
         let builder = if in_memory {
             builder
@@ -177,10 +197,30 @@ impl Db {
         self.url.backend()
     }
 
-    /// Runs the pending migrations of this backend; returns their names.
-    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+    /// Runs the pending migrations of this backend, then seals secrets older rows kept in
+    /// clear; returns the migrations' names.
+    pub fn migrate(&self, key: &crate::sealing::DataKey) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.get()?;
-        run_migrations(&mut conn)
+        let applied = run_migrations(&mut conn)?;
+        let sealed = sealing::seal_existing(&mut conn, key)?;
+        if sealed > 0 {
+            tracing::info!(
+                rows = sealed,
+                "sealed secrets kept in clear by an older version"
+            );
+        }
+        Ok(applied)
+    }
+
+    /// Whether the database answers, within `READY_WAIT` (API.md: `/readyz` within 1 s).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get_timeout(READY_WAIT)?;
+            conn.batch_execute("SELECT 1").map_err(StoreError::from)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?
     }
 
     /// Reads on a pooled connection, off the async threads.
@@ -209,11 +249,36 @@ impl Db {
     }
 }
 
+/// The PostgreSQL advisory lock every `serve` and `migrate` holds while it migrates, so
+/// processes started at once on one database wait for each other (API.md "Process").
+pub const MIGRATION_LOCK: i64 = 0x6373_705f_6d69_6772;
+
+/// Runs the pending migrations, one process at a time per database.
 pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
-    let source = match conn {
-        AnyConnection::Sqlite(_) => SQLITE_MIGRATIONS,
-        AnyConnection::Postgresql(_) => POSTGRES_MIGRATIONS,
-    };
+    let failed = |e: &dyn std::fmt::Display| StoreError::Migration(e.to_string());
+    match conn {
+        AnyConnection::Postgresql(_) => {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| failed(&e))?;
+            let applied = pending(conn, POSTGRES_MIGRATIONS);
+            let unlocked =
+                conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            let applied = applied?;
+            unlocked.map_err(|e| failed(&e))?;
+            Ok(applied)
+        }
+        // One write transaction (BEGIN IMMEDIATE) around them all: a second process waits on
+        // busy_timeout, then finds nothing left to do. Each migration nests as a savepoint.
+        AnyConnection::Sqlite(_) => {
+            write_transaction(conn, |conn| pending(conn, SQLITE_MIGRATIONS))
+        }
+    }
+}
+
+fn pending(
+    conn: &mut AnyConnection,
+    source: EmbeddedMigrations,
+) -> Result<Vec<String>, StoreError> {
     conn.run_pending_migrations(source)
         .map(|done| done.iter().map(|v| v.to_string()).collect())
         .map_err(|e| StoreError::Migration(e.to_string()))

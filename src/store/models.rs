@@ -15,11 +15,12 @@ use crate::domain::invitation::{
     CustomerInvitation, CustomerInvitationKind, CustomerInvitationStatus, InvitationEmail,
     PartnershipInvitation, PartnershipStatus,
 };
-use crate::domain::notification::Notification;
+use crate::domain::notification::{Notification, hide_tokens};
 use crate::domain::partner::Partner;
 use crate::domain::program::Program;
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, MpnId, TenantId, ValueError};
+use crate::sealing::DataKey;
 
 pub fn naive(at: DateTime<Utc>) -> NaiveDateTime {
     at.naive_utc()
@@ -298,22 +299,26 @@ pub struct NotificationRow {
     pub kind: String,
     pub to_address: String,
     pub subject: String,
+    /// What `notifications` shows: the body with every token hidden.
     pub body: String,
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
+    /// The whole e-mail body, sealed, for delivery.
+    pub body_sealed: Option<String>,
 }
 
-impl From<&Notification> for NotificationRow {
-    fn from(n: &Notification) -> Self {
+impl NotificationRow {
+    pub fn sealed(n: &Notification, key: &DataKey) -> Self {
         NotificationRow {
             id: n.id.to_string(),
             tenant_id: n.tenant_id.to_string(),
             kind: n.kind.name().to_owned(),
             to_address: n.to.as_str().to_owned(),
             subject: n.subject.clone(),
-            body: n.body.clone(),
+            body: hide_tokens(&n.body),
             created_at: naive(n.created_at),
             delivered_at: None,
+            body_sealed: Some(key.seal(&n.body)),
         }
     }
 }
@@ -489,8 +494,9 @@ pub struct CustomerInvitationRow {
     pub created_at: NaiveDateTime,
 }
 
-impl From<&CustomerInvitation> for CustomerInvitationRow {
-    fn from(i: &CustomerInvitation) -> Self {
+impl CustomerInvitationRow {
+    /// The link and the e-mail body hold the token: both are kept sealed.
+    pub fn sealed(i: &CustomerInvitation, key: &DataKey) -> Self {
         CustomerInvitationRow {
             id: i.id.to_string(),
             partner_id: i.partner_id.to_string(),
@@ -499,20 +505,20 @@ impl From<&CustomerInvitation> for CustomerInvitationRow {
             kind: i.kind.name().to_owned(),
             status: i.status.name().to_owned(),
             token_hash: i.token_hash.clone(),
-            link: i.link.clone(),
+            link: key.seal(&i.link),
             email_to: i.email.to.as_ref().map(|e| e.as_str().to_owned()),
             email_subject: i.email.subject.clone(),
-            email_body: i.email.body.clone(),
+            email_body: key.seal(&i.email.body),
             expires_at: naive(i.expires_at),
             created_at: naive(i.created_at),
         }
     }
 }
 
-impl TryFrom<CustomerInvitationRow> for CustomerInvitation {
-    type Error = StoreError;
-
-    fn try_from(r: CustomerInvitationRow) -> Result<Self, StoreError> {
+impl CustomerInvitationRow {
+    pub fn open(self, key: &DataKey) -> Result<CustomerInvitation, StoreError> {
+        let r = self;
+        let open = |v: &str| key.open(v).map_err(|e| StoreError::Corrupt(e.to_string()));
         Ok(CustomerInvitation {
             id: uuid("customer_invitations.id", &r.id)?,
             partner_id: tenant("customer_invitations.partner_id", &r.partner_id)?,
@@ -527,7 +533,7 @@ impl TryFrom<CustomerInvitationRow> for CustomerInvitation {
             status: CustomerInvitationStatus::from_name(&r.status)
                 .ok_or_else(|| corrupt("customer_invitations.status", &r.status))?,
             token_hash: r.token_hash,
-            link: r.link,
+            link: open(&r.link)?,
             email: InvitationEmail {
                 to: parse_opt(
                     "customer_invitations.email_to",
@@ -535,7 +541,7 @@ impl TryFrom<CustomerInvitationRow> for CustomerInvitation {
                     Email::parse,
                 )?,
                 subject: r.email_subject,
-                body: r.email_body,
+                body: open(&r.email_body)?,
             },
             expires_at: utc(r.expires_at),
             created_at: utc(r.created_at),

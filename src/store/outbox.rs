@@ -8,10 +8,16 @@ use super::schema::notifications;
 use super::{AnyConnection, StoreError};
 use crate::domain::notification::Notification;
 use crate::domain::values::TenantId;
+use crate::sealing::DataKey;
 
-pub fn enqueue(conn: &mut AnyConnection, n: &Notification) -> Result<(), StoreError> {
+/// The e-mail is kept sealed for delivery; what `notifications` shows hides its tokens.
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    key: &DataKey,
+    n: &Notification,
+) -> Result<(), StoreError> {
     diesel::insert_into(notifications::table)
-        .values(NotificationRow::from(n))
+        .values(NotificationRow::sealed(n, key))
         .execute(conn)?;
     Ok(())
 }

@@ -72,6 +72,7 @@ diesel::table! {
         body -> Text,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        body_sealed -> Nullable<Text>,
     }
 }
 
@@ -194,13 +195,14 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
-    idempotency_keys (tenant_id, idempotency_key) {
+    idempotency_keys (tenant_id, subject, idempotency_key) {
         tenant_id -> Text,
+        subject -> Text,
         idempotency_key -> Text,
         fingerprint -> Text,
-        status_code -> Nullable<BigInt>,
-        content_type -> Nullable<Text>,
-        response_body -> Nullable<Text>,
+        claim -> Text,
+        claimed_at -> Timestamp,
+        answer -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

@@ -18,6 +18,8 @@ fn bin() -> Command {
         "JWT_AUDIENCE",
         "OPERATOR_TENANT_ID",
         "ENROLLMENT_REVIEW",
+        "DATA_KEY",
+        "DATA_KEY_FILE",
     ] {
         cmd.env_remove(var);
     }
@@ -157,4 +159,60 @@ fn without_any_key_a_development_secret_is_made_once_and_shared() {
         secret,
         "made once"
     );
+}
+
+/// API.md "Process": processes started at once on one fresh database wait for each other's
+/// migrations and all come up (on PostgreSQL they raced on `CREATE TABLE` before).
+#[test]
+fn processes_started_at_once_on_a_fresh_database_all_migrate() {
+    for round in 0..4 {
+        let db = crate::helpers::TestDb::new();
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                bin()
+                    .env("DATABASE_URL", &db.url)
+                    .env("JWT_SECRET", SECRET)
+                    .arg("migrate")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut applied = Vec::new();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            applied.push(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        let firsts = applied.iter().filter(|o| !o.contains("applied 0")).count();
+        assert_eq!(firsts, 1, "exactly one process applies them: {applied:?}");
+    }
+}
+
+#[test]
+fn a_failed_migration_is_reported_as_one_not_as_a_bad_url() {
+    let db = crate::helpers::TestDb::new();
+    let url = csp_transition::config::DatabaseUrl::parse(&db.url).unwrap();
+    let mut conn = csp_transition::store::establish(&url).unwrap();
+    // A table in the way of the first migration: the URL is fine, the migration is not.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("CREATE TABLE partners (x INTEGER)"),
+        &mut conn,
+    )
+    .unwrap();
+    let out = bin()
+        .env("DATABASE_URL", &db.url)
+        .env("JWT_SECRET", SECRET)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("migration failed"), "{stderr}");
+    assert!(!stderr.contains("DATABASE_URL"), "{stderr}");
 }

@@ -93,6 +93,8 @@ pub fn default_args(db: &TestDb, data_dir: &std::path::Path) -> ConfigArgs {
         jwt_audience: None,
         operator_tenant_id: OPERATOR.into(),
         enrollment_review: "auto".into(),
+        data_key: None,
+        data_key_file: None,
     }
 }
 
@@ -354,6 +356,29 @@ impl Caller<'_> {
         into_resp(req.send().await.expect("request sent")).await
     }
 
+    /// A body sent as given (exact bytes), with extra headers.
+    pub async fn send_text_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = self
+            .app
+            .client
+            .request(method, format!("{}{path}", self.app.base))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        into_resp(req.send().await.expect("request sent")).await
+    }
+
     pub async fn get(&self, path: &str) -> Resp {
         self.send(reqwest::Method::GET, path, None).await
     }
@@ -467,4 +492,32 @@ pub fn token_of(link: &serde_json::Value) -> String {
         .and_then(|l| l.split("token=").nth(1))
         .expect("token in link")
         .to_owned()
+}
+
+#[derive(diesel::QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+impl TestDb {
+    /// A connection of the test's own, beside the service's pool.
+    pub fn connect(&self) -> csp_transition::store::AnyConnection {
+        let url = csp_transition::config::DatabaseUrl::parse(&self.url).expect("test URL");
+        csp_transition::store::establish(&url).expect("test database reachable")
+    }
+
+    /// Runs `sql`, which selects one text column named `v`.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        let rows: Vec<TextRow> = diesel::sql_query(sql)
+            .load(&mut self.connect())
+            .expect("query");
+        rows.into_iter().map(|r| r.v).collect()
+    }
+
+    pub fn execute(&self, sql: &str) {
+        diesel::sql_query(sql)
+            .execute(&mut self.connect())
+            .expect("statement");
+    }
 }

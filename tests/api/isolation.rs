@@ -189,13 +189,14 @@ async fn r28_other_tenants_objects_through_ones_own_path_are_not_found() {
     ga.get(&format!("/v1/customer-invitations/{i}?token=guess"))
         .await
         .expect_problem(404, "invalid_invitation_token");
+    // An unknown id answers as a wrong token: ids cannot be probed (API.md "Secrets at rest").
     ga.get(&format!(
         "/v1/customer-invitations/{}?token={}",
         Uuid::new_v4(),
         w.token
     ))
     .await
-    .expect_problem(404, "not_found");
+    .expect_problem(404, "invalid_invitation_token");
     assert_eq!(
         app.ga(&w.partner)
             .get(&format!("/v1/partners/{}/customer-invitations", w.partner))

@@ -18,3 +18,4 @@ mod outbox_audit;
 mod partners;
 mod providers;
 mod races;
+mod secrets;
