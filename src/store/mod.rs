@@ -134,7 +134,7 @@ impl r2d2::ManageConnection for Manager {
 }
 
 pub const POOL_WAIT: Duration = Duration::from_millis(1200);
-pub const READY_WAIT: Duration = Duration::from_millis(700);
+pub const READY_WAIT: Duration = Duration::from_millis(500);
 
 /// The pool, and the one way handlers reach the database.
 #[derive(Clone)]

@@ -16,6 +16,7 @@ mod openapi;
 mod operations;
 mod outbox_audit;
 mod partners;
+mod postgres;
 mod providers;
 mod races;
 mod secrets;
