@@ -136,7 +136,7 @@ fn token(
         exp: now + ttl,
         iat: Some(now),
         iss: settings.keys.issuer.clone(),
-        aud: settings.keys.audience.clone(),
+        aud: settings.keys.audience.clone().map(Into::into),
     };
     auth::mint(&secret, &claims)
 }

@@ -2,12 +2,60 @@
 
 use std::path::Path;
 
-use csp_transition::auth::Claims;
+use csp_transition::auth::{Audience, Claims};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{SECRET, TestApp, token_for};
+use crate::helpers::{Resp, SECRET, TestApp, token_for};
+
+/// A path any authenticated caller may read, whatever its tenant.
+const OPEN_PATH: &str = "/v1/agreements/indirect-reseller";
+
+/// Refused with 401 `unauthenticated`, exactly `detail`, and the Bearer challenge.
+#[track_caller]
+fn expect_refused(r: &Resp, detail: &str, why: &str) {
+    assert_eq!(r.status, 401, "{why}: {}", r.body);
+    assert_eq!(r.code(), "unauthenticated", "{why}");
+    assert_eq!(r.body["detail"], detail, "{why}");
+    assert_eq!(r.header("www-authenticate"), Some("Bearer"), "{why}");
+}
+
+/// `expect`: None for a token that is accepted, else the 401 `detail`.
+#[track_caller]
+fn expect_answer(r: &Resp, expect: Option<&str>, why: &str) {
+    match expect {
+        None => assert_eq!(r.status, 200, "{why}: {}", r.body),
+        Some(detail) => expect_refused(r, detail, why),
+    }
+}
+
+/// The claims of `claims(tenant, 600)` as JSON, with `changes` applied (a null removes a claim).
+fn payload(tenant: &str, changes: Value) -> Value {
+    let mut p = serde_json::to_value(claims(tenant, 600)).unwrap();
+    for (k, v) in changes.as_object().expect("object") {
+        if v.is_null() {
+            p.as_object_mut().unwrap().remove(k);
+        } else {
+            p[k] = v.clone();
+        }
+    }
+    p
+}
+
+/// Any JSON payload, signed HS256 with the test secret under `header`.
+fn signed(header: Header, payload: &Value) -> String {
+    encode(
+        &header,
+        payload,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn now() -> i64 {
+    jsonwebtoken::get_current_timestamp() as i64
+}
 
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -46,7 +94,7 @@ fn hs256(claims: &Claims, secret: &str) -> String {
 }
 
 #[tokio::test]
-async fn missing_malformed_expired_or_badly_signed_tokens_are_401() {
+async fn refused_tokens_get_401_with_a_fixed_detail() {
     let app = TestApp::spawn().await;
     let id = app.partner().await;
     let path = format!("/v1/partners/{id}");
@@ -57,29 +105,104 @@ async fn missing_malformed_expired_or_badly_signed_tokens_are_401() {
         let body = b64.encode(serde_json::to_vec(&claims(&id, 600)).unwrap());
         format!("{head}.{body}.")
     };
+    let crit = {
+        let mut header = Header::new(Algorithm::HS256);
+        header.crit = Some(vec!["exp".into()]);
+        signed(header, &payload(&id, json!({})))
+    };
     let cases = [
-        ("expired", hs256(&claims(&id, -3600), SECRET)),
+        (
+            "expired",
+            hs256(&claims(&id, -3600), SECRET),
+            "token expired",
+        ),
         (
             "wrong key",
             hs256(
                 &claims(&id, 600),
                 "another-secret-another-secret-0123456789",
             ),
+            "bad signature",
         ),
-        ("garbage", "not.a.token".to_owned()),
-        ("alg none", none_alg),
-        ("RS256 not configured", rs256(&claims(&id, 600), None)),
-        ("tid not a uuid", hs256(&claims("contoso", 600), SECRET)),
+        ("garbage", "not.a.token".to_owned(), "malformed token"),
+        ("crit header", crit, "malformed token"),
+        ("alg none", none_alg, "algorithm not allowed"),
+        (
+            "HS512",
+            signed(Header::new(Algorithm::HS512), &payload(&id, json!({}))),
+            "algorithm not allowed",
+        ),
+        (
+            "RS256 not configured",
+            rs256(&claims(&id, 600), None),
+            "algorithm not allowed",
+        ),
+        (
+            "tid not a uuid",
+            hs256(&claims("contoso", 600), SECRET),
+            "invalid claim tid",
+        ),
+        (
+            "tid the nil uuid",
+            hs256(&claims("00000000-0000-0000-0000-000000000000", 600), SECRET),
+            "invalid claim tid",
+        ),
+        (
+            "tid not a string",
+            signed(
+                Header::new(Algorithm::HS256),
+                &payload(&id, json!({"tid": 7})),
+            ),
+            "invalid claim tid",
+        ),
+        (
+            "roles a string",
+            signed(
+                Header::new(Algorithm::HS256),
+                &payload(&id, json!({"roles": "GlobalAdmin"})),
+            ),
+            "invalid claim roles",
+        ),
+        (
+            "roles missing",
+            signed(
+                Header::new(Algorithm::HS256),
+                &payload(&id, json!({"roles": null})),
+            ),
+            "missing claim roles",
+        ),
+        (
+            "sub missing",
+            signed(
+                Header::new(Algorithm::HS256),
+                &payload(&id, json!({"sub": null})),
+            ),
+            "missing claim sub",
+        ),
+        (
+            "exp missing",
+            signed(
+                Header::new(Algorithm::HS256),
+                &payload(&id, json!({"exp": null})),
+            ),
+            "missing claim exp",
+        ),
+        (
+            "nbf not a number",
+            signed(
+                Header::new(Algorithm::HS256),
+                &payload(&id, json!({"nbf": "now"})),
+            ),
+            "invalid claim nbf",
+        ),
     ];
-    for (why, token) in cases {
+    for (why, token, detail) in cases {
         let r = app.with_token(token).get(&path).await;
-        assert_eq!(r.status, 401, "{why}: {}", r.body);
-        assert_eq!(r.code(), "unauthenticated", "{why}");
-        assert_eq!(r.header("www-authenticate"), Some("Bearer"), "{why}");
+        expect_refused(&r, detail, why);
     }
     let r = app.anonymous().get(&path).await;
     r.expect_problem(401, "unauthenticated");
-    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    expect_refused(&r, "missing bearer token", "no Authorization header");
     let r = app
         .client
         .get(format!("{}{path}", app.base))
@@ -88,10 +211,49 @@ async fn missing_malformed_expired_or_badly_signed_tokens_are_401() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(
+        r.headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["detail"], "missing bearer token", "Basic scheme");
     app.with_token(token_for(&id, &["GlobalAdmin"], "alice"))
         .get(&path)
         .await
         .expect(200);
+}
+
+#[tokio::test]
+async fn exp_and_nbf_are_honoured_with_60_seconds_of_leeway() {
+    let app = TestApp::spawn().await;
+    let tenant = Uuid::new_v4().to_string();
+    let now = now();
+    let cases = [
+        (
+            "exp just past, within leeway",
+            json!({"exp": now - 45}),
+            None,
+        ),
+        (
+            "exp past the leeway",
+            json!({"exp": now - 120}),
+            Some("token expired"),
+        ),
+        ("nbf in the past", json!({"nbf": now - 3600}), None),
+        ("nbf ahead, within leeway", json!({"nbf": now + 45}), None),
+        (
+            "nbf ahead, beyond leeway",
+            json!({"nbf": now + 300}),
+            Some("token not yet valid"),
+        ),
+    ];
+    for (why, changes, expect) in cases {
+        let token = signed(Header::new(Algorithm::HS256), &payload(&tenant, changes));
+        let r = app.with_token(token).get(OPEN_PATH).await;
+        expect_answer(&r, expect, why);
+    }
 }
 
 #[tokio::test]
@@ -104,20 +266,22 @@ async fn rs256_tokens_verify_with_a_pem_key() {
         .get(&path)
         .await
         .expect(200);
-    app.with_token(rs256(&claims(&id, -3600), None))
+    let r = app
+        .with_token(rs256(&claims(&id, -3600), None))
         .get(&path)
-        .await
-        .expect_problem(401, "unauthenticated");
+        .await;
+    expect_refused(&r, "token expired", "expired RS256");
     // The HS256 secret stays valid beside it; an HS256 token signed with the public key is refused.
     app.with_token(hs256(&claims(&id, 600), SECRET))
         .get(&path)
         .await
         .expect(200);
     let pem_text = std::fs::read_to_string(fixture("rsa-public.pem")).unwrap();
-    app.with_token(hs256(&claims(&id, 600), &pem_text))
+    let r = app
+        .with_token(hs256(&claims(&id, 600), &pem_text))
         .get(&path)
-        .await
-        .expect_problem(401, "unauthenticated");
+        .await;
+    expect_refused(&r, "bad signature", "HS256 signed with the public key");
 }
 
 #[tokio::test]
@@ -129,19 +293,28 @@ async fn rs256_tokens_verify_with_a_jwks_kid() {
     })
     .await;
     let tenant = Uuid::new_v4().to_string();
-    app.with_token(rs256(&claims(&tenant, 600), Some("test-key-1")))
-        .get("/v1/agreements/indirect-reseller")
-        .await
-        .expect(200);
-    app.with_token(rs256(&claims(&tenant, 600), Some("unknown-kid")))
-        .get("/v1/agreements/indirect-reseller")
-        .await
-        .expect_problem(401, "unauthenticated");
-    // Only RS256 keys are configured: HS256 is not an accepted algorithm here.
-    app.with_token(hs256(&claims(&tenant, 600), SECRET))
-        .get("/v1/agreements/indirect-reseller")
-        .await
-        .expect_problem(401, "unauthenticated");
+    let cases = [
+        (
+            "known kid",
+            rs256(&claims(&tenant, 600), Some("test-key-1")),
+            None,
+        ),
+        (
+            "unknown kid",
+            rs256(&claims(&tenant, 600), Some("unknown-kid")),
+            Some("unknown key id"),
+        ),
+        // Only RS256 keys are configured: HS256 is not an accepted algorithm here.
+        (
+            "HS256 without a secret",
+            hs256(&claims(&tenant, 600), SECRET),
+            Some("algorithm not allowed"),
+        ),
+    ];
+    for (why, token, expect) in cases {
+        let r = app.with_token(token).get(OPEN_PATH).await;
+        expect_answer(&r, expect, why);
+    }
 }
 
 #[tokio::test]
@@ -152,39 +325,80 @@ async fn issuer_and_audience_are_checked_when_set() {
     })
     .await;
     let tenant = Uuid::new_v4().to_string();
-    let path = "/v1/agreements/indirect-reseller";
     let good = Claims {
         iss: Some("https://login.example.com".into()),
         aud: Some("csp-transition".into()),
         ..claims(&tenant, 600)
     };
-    app.with_token(hs256(&good, SECRET))
-        .get(path)
-        .await
-        .expect(200);
+    let many = |auds: &[&str]| Some(Audience::Many(auds.iter().map(|a| a.to_string()).collect()));
     let cases = [
-        Claims {
-            iss: Some("https://evil.example.com".into()),
-            ..good.clone()
-        },
-        Claims {
-            aud: Some("other-api".into()),
-            ..good.clone()
-        },
-        Claims {
-            iss: None,
-            ..good.clone()
-        },
-        Claims {
-            aud: None,
-            ..good.clone()
-        },
+        ("aud and iss match", good.clone(), None),
+        (
+            "aud an array containing the audience",
+            Claims {
+                aud: many(&["other-api", "csp-transition"]),
+                ..good.clone()
+            },
+            None,
+        ),
+        (
+            "aud an array without the audience",
+            Claims {
+                aud: many(&["other-api", "another-api"]),
+                ..good.clone()
+            },
+            Some("wrong audience"),
+        ),
+        (
+            "aud another string",
+            Claims {
+                aud: Some("other-api".into()),
+                ..good.clone()
+            },
+            Some("wrong audience"),
+        ),
+        (
+            "aud missing",
+            Claims {
+                aud: None,
+                ..good.clone()
+            },
+            Some("missing claim aud"),
+        ),
+        (
+            "iss another issuer",
+            Claims {
+                iss: Some("https://evil.example.com".into()),
+                ..good.clone()
+            },
+            Some("wrong issuer"),
+        ),
+        (
+            "iss missing",
+            Claims {
+                iss: None,
+                ..good.clone()
+            },
+            Some("missing claim iss"),
+        ),
     ];
-    for c in cases {
-        app.with_token(hs256(&c, SECRET))
-            .get(path)
-            .await
-            .expect_problem(401, "unauthenticated");
+    for (why, c, expect) in cases {
+        let r = app.with_token(hs256(&c, SECRET)).get(OPEN_PATH).await;
+        expect_answer(&r, expect, why);
+    }
+}
+
+#[tokio::test]
+async fn without_jwt_audience_any_aud_is_accepted() {
+    let app = TestApp::spawn().await;
+    let tenant = Uuid::new_v4().to_string();
+    for aud in [json!("some-api"), json!(["some-api", "other-api"])] {
+        let token = signed(
+            Header::new(Algorithm::HS256),
+            &payload(&tenant, json!({ "aud": aud })),
+        );
+        let r = app.with_token(token).get(OPEN_PATH).await;
+        expect_answer(&r, None, &aud.to_string());
     }
 }
 
