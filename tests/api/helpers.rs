@@ -344,32 +344,25 @@ impl Caller<'_> {
         content_type: &str,
         body: Vec<u8>,
     ) -> Resp {
-        let mut req = self
-            .app
-            .client
-            .request(method, format!("{}{path}", self.app.base))
-            .header("content-type", content_type)
-            .body(body);
-        if let Some(token) = &self.token {
-            req = req.bearer_auth(token);
-        }
-        into_resp(req.send().await.expect("request sent")).await
+        self.send_raw_with(method, path, content_type, body, &[])
+            .await
     }
 
-    /// A body sent as given (exact bytes), with extra headers.
-    pub async fn send_text_with(
+    /// A body sent exactly as given, with extra headers.
+    pub async fn send_raw_with(
         &self,
         method: reqwest::Method,
         path: &str,
-        body: &str,
+        content_type: &str,
+        body: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> Resp {
         let mut req = self
             .app
             .client
             .request(method, format!("{}{path}", self.app.base))
-            .header("content-type", "application/json")
-            .body(body.to_owned());
+            .header("content-type", content_type)
+            .body(body);
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
@@ -470,6 +463,21 @@ impl TestApp {
             .await
             .expect(200);
         partner
+    }
+
+    /// A partner with `provider`, its direct bill customer, and a draft move invitation for it.
+    pub async fn move_invitation(&self, provider: &str) -> (String, String, Value) {
+        let partner = self.partnered(provider).await;
+        let customer = self.direct_customer(&partner, false).await;
+        let inv = self
+            .ga(&partner)
+            .post(
+                &format!("/v1/partners/{partner}/customer-invitations"),
+                json!({"provider_id": provider, "customer_id": customer}),
+            )
+            .await
+            .expect(201);
+        (partner, customer, inv)
     }
 
     /// A direct bill customer of `partner`.

@@ -145,10 +145,11 @@ async fn invite_with_key(
     key: &str,
 ) -> crate::helpers::Resp {
     caller
-        .send_text_with(
+        .send_raw_with(
             Method::POST,
             &format!("/v1/partners/{partner}/customer-invitations"),
-            body_text,
+            "application/json",
+            body_text.as_bytes().to_vec(),
             &[("Idempotency-Key", key)],
         )
         .await

@@ -18,16 +18,7 @@ struct World {
 
 async fn world(app: &TestApp) -> World {
     let provider = app.provider().await;
-    let partner = app.partnered(&provider).await;
-    let customer = app.direct_customer(&partner, false).await;
-    let inv = app
-        .ga(&partner)
-        .post(
-            &format!("/v1/partners/{partner}/customer-invitations"),
-            json!({"provider_id": provider, "customer_id": customer}),
-        )
-        .await
-        .expect(201);
+    let (partner, customer, inv) = app.move_invitation(&provider).await;
     let intruder_provider = app.provider().await;
     let intruder = app.partnered(&intruder_provider).await;
     World {

@@ -320,16 +320,7 @@ async fn two_replicas_start_at_once_on_a_fresh_database_and_a_link_is_accepted_o
     })
     .await;
     let provider = app.provider().await;
-    let partner = app.partnered(&provider).await;
-    let customer = app.direct_customer(&partner, false).await;
-    let inv = app
-        .ga(&partner)
-        .post(
-            &format!("/v1/partners/{partner}/customer-invitations"),
-            json!({"provider_id": provider, "customer_id": customer}),
-        )
-        .await
-        .expect(201);
+    let (_, customer, inv) = app.move_invitation(&provider).await;
     let token = token_of(&inv["link"]);
     let id = inv["id"].as_str().unwrap().to_owned();
     let bearer = crate::helpers::token_for(&customer, &["GlobalAdmin"], "customer-admin");
