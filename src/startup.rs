@@ -11,7 +11,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::doc::{ApiDoc, add_idempotency_header, qualify_operation_ids};
-use crate::api::extract::{BODY_LIMIT, path_error, query_error};
+use crate::api::extract::{BODY_LIMIT, drop_empty_query_params, path_error, query_error};
 use crate::api::fallback::{self, RouteTable};
 use crate::api::{self, idempotency, request_id};
 use crate::auth::Verifier;
@@ -95,6 +95,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(from_fn(idempotency::middleware))
+                .wrap(from_fn(drop_empty_query_params))
                 .wrap(from_fn(request_id::middleware))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", doc.clone()))
                 .route("/swagger-ui", web::get().to(swagger_redirect))

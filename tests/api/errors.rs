@@ -102,3 +102,53 @@ async fn problems_have_the_rfc_9457_members() {
     }
     assert_eq!(r.body["status"], 401);
 }
+
+#[tokio::test]
+async fn json_in_another_charset_is_415() {
+    let app = TestApp::spawn().await;
+    let body = |id: uuid::Uuid| {
+        serde_json::to_vec(&json!({"tenant_id": id, "company_name": "A", "region": "DE"})).unwrap()
+    };
+    let op = app.operator();
+    for charset in ["latin1", "iso-8859-1", "utf-16", "\"latin1\""] {
+        let r = op
+            .send_raw(
+                Method::POST,
+                "/v1/partners",
+                &format!("application/json; charset={charset}"),
+                body(uuid::Uuid::new_v4()),
+            )
+            .await;
+        r.expect_problem(415, "unsupported_media_type");
+    }
+    for charset in ["utf-8", "UTF-8", "\"Utf-8\""] {
+        op.send_raw(
+            Method::POST,
+            "/v1/partners",
+            &format!("application/json; charset={charset}"),
+            body(uuid::Uuid::new_v4()),
+        )
+        .await
+        .expect(201);
+    }
+}
+
+#[tokio::test]
+async fn paths_are_exact_trailing_and_doubled_slashes_are_404() {
+    let app = TestApp::spawn().await;
+    let id = app.partner().await;
+    let ga = app.ga(&id);
+    ga.get(&format!("/v1/partners/{id}")).await.expect(200);
+    for path in [
+        format!("/v1/partners/{id}/"),
+        format!("//v1/partners/{id}"),
+        format!("/v1//partners/{id}"),
+        format!("/v1/partners//{id}"),
+        "/v1/partners/".to_owned(),
+    ] {
+        let r = ga.get(&path).await;
+        r.expect_problem(404, "not_found");
+        assert!(r.header("allow").is_none(), "{path}");
+        assert!(r.header("x-request-id").is_some(), "{path}");
+    }
+}

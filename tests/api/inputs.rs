@@ -192,3 +192,48 @@ async fn the_nil_uuid_is_never_a_tenant_id() {
     r.expect_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), vec!["partner_id"]);
 }
+
+#[tokio::test]
+async fn empty_query_parameters_count_as_absent_on_every_list() {
+    let app = TestApp::spawn().await;
+    let provider = app.provider().await;
+    let partner = app.partnered(&provider).await;
+    app.direct_customer(&partner, false).await;
+    let doc = app.anonymous().get("/openapi.json").await.expect(200);
+    let mut lists = 0;
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        let Some(params) = item["get"]["parameters"].as_array() else {
+            continue;
+        };
+        let query: Vec<&str> = params
+            .iter()
+            .filter(|p| p["in"] == "query")
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        if !query.contains(&"cursor") {
+            continue;
+        }
+        lists += 1;
+        let caller = if template.contains("{provider_id}") {
+            app.ga(&provider)
+        } else {
+            app.ga(&partner)
+        };
+        let path = template
+            .replace("{partner_id}", &partner)
+            .replace("{provider_id}", &provider);
+        let plain = caller.get(&path).await.expect(200);
+        let empty: Vec<String> = query.iter().map(|name| format!("{name}=")).collect();
+        let with_empty = caller
+            .get(&format!("{path}?{}", empty.join("&")))
+            .await
+            .expect(200);
+        assert_eq!(with_empty, plain, "{template}");
+        let bare = caller
+            .get(&format!("{path}?{}&limit=1", query.join("&")))
+            .await
+            .expect(200);
+        assert!(bare["items"].as_array().unwrap().len() <= 1, "{template}");
+    }
+    assert!(lists >= 8, "every list endpoint: {lists}");
+}
