@@ -4,7 +4,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpResponse, web};
 use thiserror::Error;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -13,7 +13,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::doc::{ApiDoc, add_idempotency_header, qualify_operation_ids};
 use crate::api::extract::{BODY_LIMIT, drop_empty_query_params, path_error, query_error};
 use crate::api::fallback::{self, RouteTable};
-use crate::api::{self, idempotency, request_id};
+use crate::api::{self, idempotency, limits, request_id};
 use crate::auth::Verifier;
 use crate::clock::Clock;
 use crate::config::{ConfigError, Settings};
@@ -88,7 +88,8 @@ impl Application {
             clock,
             routes: RouteTable::from_openapi(&doc),
         });
-        let server = HttpServer::new(move || {
+        // Outermost last: request id, head limits, empty query parameters, idempotency.
+        let server = limits::serve(listener, move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
@@ -96,6 +97,7 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(from_fn(idempotency::middleware))
                 .wrap(from_fn(drop_empty_query_params))
+                .wrap(from_fn(limits::middleware))
                 .wrap(from_fn(request_id::middleware))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", doc.clone()))
                 .route("/swagger-ui", web::get().to(swagger_redirect))
@@ -105,9 +107,7 @@ impl Application {
                     ))
                 })
                 .default_service(web::to(fallback::handler))
-        })
-        .listen(listener)?
-        .run();
+        })?;
         tracing::info!(address = %local, base_url = %base_url, "serving; Swagger UI at /swagger-ui/");
         Ok(Application {
             server,
