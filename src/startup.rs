@@ -4,16 +4,16 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpResponse, web};
 use thiserror::Error;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::doc::{ApiDoc, add_idempotency_header, qualify_operation_ids};
-use crate::api::extract::{BODY_LIMIT, path_error, query_error};
+use crate::api::extract::{BODY_LIMIT, drop_empty_query_params, path_error, query_error};
 use crate::api::fallback::{self, RouteTable};
-use crate::api::{self, idempotency, request_id};
+use crate::api::{self, idempotency, limits, request_id};
 use crate::auth::Verifier;
 use crate::clock::Clock;
 use crate::config::{ConfigError, Settings};
@@ -105,13 +105,16 @@ impl Application {
             routes: RouteTable::from_openapi(&doc),
             data_key,
         });
-        let server = HttpServer::new(move || {
+        // Outermost last: request id, head limits, empty query parameters, idempotency.
+        let server = limits::serve(listener, move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(from_fn(idempotency::middleware))
+                .wrap(from_fn(drop_empty_query_params))
+                .wrap(from_fn(limits::middleware))
                 .wrap(from_fn(request_id::middleware))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", doc.clone()))
                 .route("/swagger-ui", web::get().to(swagger_redirect))
@@ -121,9 +124,7 @@ impl Application {
                     ))
                 })
                 .default_service(web::to(fallback::handler))
-        })
-        .listen(listener)?
-        .run();
+        })?;
         tracing::info!(address = %local, base_url = %base_url, "serving; Swagger UI at /swagger-ui/");
         Ok(Application {
             server,

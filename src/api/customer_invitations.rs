@@ -25,7 +25,7 @@ use crate::domain::invitation::{
     CustomerInvitation, CustomerInvitationDraft, CustomerInvitationStatus,
 };
 use crate::domain::notification::{Notification, NotificationKind};
-use crate::domain::values::{CompanyName, Email, TenantId, Text};
+use crate::domain::values::{CompanyName, Email, Subject, TenantId};
 use crate::sealing::DataKey;
 use crate::startup::AppState;
 use crate::store::{
@@ -408,7 +408,7 @@ pub async fn edit_email(
     caller.require(Operation::InviteCustomer, Some(id))?;
     let body = body.parse()?;
     let mut fields = Fields::default();
-    let Some(subject) = fields.take("subject", Text::parse(&body.subject, 300)) else {
+    let Some(subject) = fields.take("subject", Subject::parse(&body.subject)) else {
         return Err(fields.into_error());
     };
     let text = body.body;

@@ -251,6 +251,8 @@ fn title(code: &str) -> &'static str {
         "method_not_allowed" => "Method not allowed",
         "payload_too_large" => "Payload too large",
         "unsupported_media_type" => "Unsupported media type",
+        "uri_too_long" => "URI too long",
+        "request_header_fields_too_large" => "Request header fields too large",
         "unavailable" => "Service unavailable",
         "internal" => "Internal error",
         _ => "Request failed",

@@ -3,11 +3,15 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
+use actix_web::http::Uri;
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::http::uri::PathAndQuery;
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpRequest, web};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
@@ -23,7 +27,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 /// A JSON body, read by the extractor and parsed by `parse` once the handler has checked who
 /// is asking (so a caller without access learns nothing from validation errors): 400 when it is
 /// not JSON, 422 naming each bad or unknown field, 413 when too large, 415 when it is not sent as
-/// JSON. An empty body reads as `{}`.
+/// JSON or declares a charset other than UTF-8. An empty body reads as `{}`.
 #[derive(Debug)]
 pub struct ApiJson<T> {
     body: Result<web::Bytes, ApiError>,
@@ -37,11 +41,19 @@ impl<T: DeserializeOwned + Validate> ApiJson<T> {
         if bytes.is_empty() {
             return parse(b"{}");
         }
-        if !self.content_type.as_deref().is_some_and(is_json) {
+        let content_type = self.content_type.as_deref().unwrap_or("");
+        if !is_json(content_type) {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "send the body as Content-Type: application/json",
+            ));
+        }
+        if !is_utf8(content_type) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "a JSON body must be UTF-8: send charset=utf-8 or no charset",
             ));
         }
         parse(&bytes)
@@ -86,6 +98,19 @@ fn is_json(content_type: &str) -> bool {
         .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// No `charset` parameter, or `charset=utf-8` in any case, quoted or not (RFC 8259: JSON is UTF-8).
+fn is_utf8(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .skip(1)
+        .all(|param| match param.split_once('=') {
+            Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+                value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            }
+            _ => true,
+        })
 }
 
 fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -272,6 +297,44 @@ impl PageParams {
     }
 }
 
+/// An empty query parameter (`cursor=`, `limit=`, a bare `status`) counts as absent: such pairs
+/// are dropped from the URI before routing, so every extractor and the idempotency fingerprint
+/// see the query without them.
+pub async fn drop_empty_query_params(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if let Some(uri) = without_empty_params(req.uri()) {
+        req.match_info_mut().get_mut().update(&uri);
+        req.head_mut().uri = uri;
+    }
+    next.call(req).await
+}
+
+/// The URI without its empty query pairs, or None when it has none.
+fn without_empty_params(uri: &Uri) -> Option<Uri> {
+    let query = uri.query()?;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            pair.split_once('=')
+                .is_some_and(|(_, value)| !value.is_empty())
+        })
+        .collect();
+    let kept = kept.join("&");
+    if kept.len() == query.len() {
+        return None;
+    }
+    let path_and_query = if kept.is_empty() {
+        uri.path().to_owned()
+    } else {
+        format!("{}?{kept}", uri.path())
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(PathAndQuery::try_from(path_and_query).ok()?);
+    Uri::from_parts(parts).ok()
+}
+
 /// Query string errors (wrong types, unknown values) as problem+json 400.
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     ApiError::bad_request(format!("invalid query parameters: {err}")).into()
@@ -297,6 +360,49 @@ mod tests {
         }
         for bad in ["text/plain", "application/x-www-form-urlencoded", ""] {
             assert!(!is_json(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_must_be_utf8() {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8",
+            "application/json; charset=\"Utf-8\"",
+            "application/merge-patch+json; charset=utf-8",
+        ] {
+            assert!(is_utf8(ok), "{ok}");
+        }
+        for bad in [
+            "application/json; charset=latin1",
+            "application/json; charset=iso-8859-1",
+            "application/json; CHARSET=utf-16",
+            "application/json; charset=utf8",
+            "application/json; charset=",
+            "application/json; charset=utf-8; charset=latin1",
+        ] {
+            assert!(!is_utf8(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn empty_query_params_are_dropped() {
+        let cases = [
+            ("/v1/x", None),
+            ("/v1/x?limit=5", None),
+            ("/v1/x?limit=5&cursor=abc", None),
+            ("/v1/x?cursor=", Some("/v1/x")),
+            ("/v1/x?limit=&cursor=", Some("/v1/x")),
+            ("/v1/x?status=&limit=5", Some("/v1/x?limit=5")),
+            ("/v1/x?limit=5&status", Some("/v1/x?limit=5")),
+            ("/v1/x?&&limit=5&", Some("/v1/x?limit=5")),
+            ("/v1/x?", None),
+        ];
+        for (raw, want) in cases {
+            let uri: Uri = raw.parse().expect("uri");
+            let got = without_empty_params(&uri).map(|u| u.to_string());
+            assert_eq!(got.as_deref(), want, "{raw}");
         }
     }
 

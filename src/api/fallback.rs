@@ -1,5 +1,6 @@
 //! Unknown routes: 405 with `Allow` when the path exists under other methods, else 404.
-//! The route table is read from the OpenAPI document, the same list actix serves.
+//! The route table is read from the OpenAPI document, the same list actix serves. Paths are
+//! exact, as actix matches them: a trailing or doubled slash names no route (404, not 405).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::openapi::OpenApi;
@@ -19,7 +20,6 @@ pub struct RouteTable(Vec<(Vec<Segment>, Vec<&'static str>)>);
 fn segments(template: &str) -> Vec<Segment> {
     template
         .split('/')
-        .filter(|s| !s.is_empty())
         .map(|s| {
             if s.starts_with('{') && s.ends_with('}') {
                 Segment::Param
@@ -53,14 +53,15 @@ impl RouteTable {
         RouteTable(routes)
     }
 
-    /// The methods a path answers to, if it is a known path at all.
+    /// The methods a path answers to, if it is a known path at all. Empty segments count: they
+    /// match only the empty segment before a template's leading slash, never a parameter.
     pub fn methods(&self, path: &str) -> Option<Vec<&'static str>> {
-        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let parts: Vec<&str> = path.split('/').collect();
         let mut found: Vec<&'static str> = Vec::new();
         for (template, methods) in &self.0 {
             let matches = template.len() == parts.len()
                 && template.iter().zip(&parts).all(|(seg, part)| match seg {
-                    Segment::Param => true,
+                    Segment::Param => !part.is_empty(),
                     Segment::Literal(lit) => lit == part,
                 });
             if matches {
@@ -98,5 +99,26 @@ mod tests {
         assert_eq!(table.methods("/v1/partners"), Some(vec!["POST"]));
         assert_eq!(table.methods("/v1/partners/abc/x"), None);
         assert_eq!(table.methods("/v2/partners"), None);
+    }
+
+    #[test]
+    fn trailing_and_doubled_slashes_name_no_route() {
+        let table = RouteTable(vec![
+            (segments("/v1/partners/{partner_id}"), vec!["GET", "PATCH"]),
+            (segments("/v1/partners"), vec!["POST"]),
+        ]);
+        for path in [
+            "/v1/partners/abc/",
+            "//v1/partners/abc",
+            "/v1//partners/abc",
+            "/v1/partners//abc",
+            "/v1/partners/",
+            "/v1/partners//",
+            "v1/partners",
+            "",
+            "/",
+        ] {
+            assert_eq!(table.methods(path), None, "{path}");
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod fallback;
 pub mod health;
 pub mod idempotency;
 pub mod incentives;
+pub mod limits;
 pub mod notifications;
 pub mod partners;
 pub mod partnerships;

@@ -347,7 +347,7 @@ impl CustomerInvitation {
         now: DateTime<Utc>,
     ) -> Result<CustomerInvitation, DomainError> {
         self.require_status(&[CustomerInvitationStatus::Draft], now, "edited")?;
-        if !body.contains(&self.link) {
+        if !contains_whole(&body, &self.link) {
             return Err(DomainError::InvitationLinkMissing(self.link.clone()));
         }
         let to = self.email.to.clone();
@@ -405,6 +405,18 @@ impl CustomerInvitation {
             ..self
         })
     }
+}
+
+/// R17: `link` appears in `body` with nothing that would extend it: followed by the end of the
+/// text or by a character that cannot continue a URL. `link?token=ab` inside `link?token=abc`
+/// would send the customer to another, broken link.
+fn contains_whole(body: &str, link: &str) -> bool {
+    body.match_indices(link).any(|(at, _)| {
+        body[at + link.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ')'))
+    })
 }
 
 #[cfg(test)]
@@ -526,6 +538,41 @@ mod tests {
         let altered = inv.link.replace("token=t", "token=u");
         assert!(matches!(
             inv.edit_email("Hi".into(), altered, now),
+            Err(DomainError::InvitationLinkMissing(_))
+        ));
+    }
+
+    #[test]
+    fn r17_the_link_must_stand_whole() {
+        let link = "https://x/v1/customer-invitations/2?token=t";
+        let cases = [
+            (link.to_owned(), true),
+            (format!("Click {link}"), true),
+            (format!("Click {link}\n\nThanks"), true),
+            (format!("Click {link}\r\n"), true),
+            (format!("Click {link}\tnow"), true),
+            (format!("<a href=\"{link}\">here</a>"), true),
+            (format!("<{link}>"), true),
+            (format!("(see {link})"), true),
+            (format!("{link}x {link}"), true),
+            (format!("Click {link}x"), false),
+            (format!("Click {link}0"), false),
+            (format!("Click {link}&token=u"), false),
+            (format!("Click {link}/"), false),
+            (format!("Click {link}."), false),
+            (format!("Click {link}%20"), false),
+            (link[..link.len() - 1].to_owned(), false),
+            (String::new(), false),
+        ];
+        for (body, whole) in cases {
+            assert_eq!(contains_whole(&body, link), whole, "{body:?}");
+        }
+        let now = Utc::now();
+        let inv = draft(None, now);
+        assert!(contains_whole(&inv.email.body, &inv.link), "the draft");
+        let extended = format!("Click {}abc", inv.link);
+        assert!(matches!(
+            inv.edit_email("Hi".into(), extended, now),
             Err(DomainError::InvitationLinkMissing(_))
         ));
     }

@@ -10,6 +10,7 @@ mod errors;
 mod helpers;
 mod idempotency;
 mod incentives;
+mod inputs;
 mod isolation;
 mod migrations;
 mod openapi;

@@ -1,0 +1,239 @@
+//! Input rules of API.md "Conventions": text bound for e-mail headers, the nil UUID, the whole
+//! invitation link, empty query parameters.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::TestApp;
+
+const NIL: &str = "00000000-0000-0000-0000-000000000000";
+
+#[tokio::test]
+async fn header_text_with_control_characters_is_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let op = app.operator();
+    let partner = |field: &str, value: &str| {
+        let mut body = json!({
+            "tenant_id": Uuid::new_v4(),
+            "company_name": "Contoso Ltd",
+            "region": "DE",
+            "mpn_id": "4433221",
+            "primary_contact_email": "ops@contoso.com",
+            "mpn_account_email": "mpn@contoso.com",
+        });
+        body[field] = Value::from(value);
+        body
+    };
+    for (field, value) in [
+        ("company_name", "Contoso Ltd\r\n"),
+        ("company_name", "Contoso\r\nBcc: evil@example.com"),
+        ("company_name", "\nContoso"),
+        ("primary_contact_email", "ops@contoso.com\r\n"),
+        ("mpn_account_email", "\tmpn@contoso.com"),
+    ] {
+        let r = op.post("/v1/partners", partner(field, value)).await;
+        r.expect_problem(422, "validation_failed");
+        assert_eq!(r.error_fields(), vec![field], "{value:?}");
+    }
+    let id = app.partner().await;
+    let r = app
+        .ga(&id)
+        .patch(
+            &format!("/v1/partners/{id}"),
+            json!({"company_name": "Fabrikam\n"}),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), vec!["company_name"]);
+
+    let r = op
+        .post(
+            "/v1/indirect-providers",
+            json!({
+                "tenant_id": Uuid::new_v4(),
+                "name": "Northwind\r\nDistribution",
+                "regions": ["DE"],
+                "services": ["marketing"],
+                "contact_email": "partners@northwind.example\n",
+            }),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), vec!["name", "contact_email"]);
+
+    let provider = app.provider().await;
+    let partner = app.partnered(&provider).await;
+    let inv = app
+        .ga(&partner)
+        .post(
+            &format!("/v1/partners/{partner}/customer-invitations"),
+            json!({"provider_id": provider, "customer_email": "admin@fabrikam.example\r\n"}),
+        )
+        .await;
+    inv.expect_problem(422, "validation_failed");
+    assert_eq!(inv.error_fields(), vec!["customer_email"]);
+    let inv = app
+        .ga(&partner)
+        .post(
+            &format!("/v1/partners/{partner}/customer-invitations"),
+            json!({"provider_id": provider, "customer_email": "admin@fabrikam.example"}),
+        )
+        .await
+        .expect(201);
+    let link = inv["link"].as_str().unwrap();
+    let path = format!(
+        "/v1/partners/{partner}/customer-invitations/{}/email",
+        inv["id"].as_str().unwrap()
+    );
+    for subject in [
+        "Join us\r\nBcc: evil@example.com",
+        "Join us\r\n",
+        "Join\nus",
+        "Join\0us",
+    ] {
+        let r = app
+            .ga(&partner)
+            .put(&path, json!({"subject": subject, "body": link}))
+            .await;
+        r.expect_problem(422, "validation_failed");
+        assert_eq!(r.error_fields(), vec!["subject"], "{subject:?}");
+    }
+    app.ga(&partner)
+        .put(&path, json!({"subject": " Join us ", "body": link}))
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn r17_an_edited_email_must_hold_the_link_whole() {
+    let app = TestApp::spawn().await;
+    let provider = app.provider().await;
+    let partner = app.partnered(&provider).await;
+    let inv = app
+        .ga(&partner)
+        .post(
+            &format!("/v1/partners/{partner}/customer-invitations"),
+            json!({"provider_id": provider}),
+        )
+        .await
+        .expect(201);
+    let link = inv["link"].as_str().unwrap();
+    let path = format!(
+        "/v1/partners/{partner}/customer-invitations/{}/email",
+        inv["id"].as_str().unwrap()
+    );
+    let ga = app.ga(&partner);
+    let edit = |body: String| ga.put(&path, json!({"subject": "Join us", "body": body}));
+    for extended in [
+        format!("Click {link}x"),
+        format!("Click {link}0 now"),
+        format!("Click {link}&utm=1"),
+        format!("Click {link}/"),
+    ] {
+        edit(extended)
+            .await
+            .expect_problem(422, "invitation_link_missing");
+    }
+    for whole in [
+        format!("Click {link}"),
+        format!("Click {link}\nThanks"),
+        format!("<a href=\"{link}\">Accept</a>"),
+        format!("(<{link}>)"),
+        format!("{link}x and again {link} here"),
+    ] {
+        edit(whole).await.expect(200);
+    }
+}
+
+#[tokio::test]
+async fn the_nil_uuid_is_never_a_tenant_id() {
+    let app = TestApp::spawn().await;
+    let op = app.operator();
+    let r = op
+        .post(
+            "/v1/partners",
+            json!({"tenant_id": NIL, "company_name": "Nil Ltd", "region": "DE"}),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), vec!["tenant_id"]);
+    let r = op
+        .post(
+            "/v1/indirect-providers",
+            json!({
+                "tenant_id": NIL,
+                "name": "Nil Distribution",
+                "regions": ["DE"],
+                "services": ["marketing"],
+                "contact_email": "p@nil.example",
+            }),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), vec!["tenant_id"]);
+    let provider = app.provider().await;
+    let partner = app.partnered(&provider).await;
+    let r = app
+        .ga(&partner)
+        .post(
+            &format!("/v1/partners/{partner}/customer-invitations"),
+            json!({"provider_id": NIL}),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), vec!["provider_id"]);
+    let r = app
+        .ga(&provider)
+        .post(
+            &format!("/v1/indirect-providers/{provider}/partnership-invitations"),
+            json!({"partner_id": NIL}),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), vec!["partner_id"]);
+}
+
+#[tokio::test]
+async fn empty_query_parameters_count_as_absent_on_every_list() {
+    let app = TestApp::spawn().await;
+    let provider = app.provider().await;
+    let partner = app.partnered(&provider).await;
+    app.direct_customer(&partner, false).await;
+    let doc = app.anonymous().get("/openapi.json").await.expect(200);
+    let mut lists = 0;
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        let Some(params) = item["get"]["parameters"].as_array() else {
+            continue;
+        };
+        let query: Vec<&str> = params
+            .iter()
+            .filter(|p| p["in"] == "query")
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        if !query.contains(&"cursor") {
+            continue;
+        }
+        lists += 1;
+        let caller = if template.contains("{provider_id}") {
+            app.ga(&provider)
+        } else {
+            app.ga(&partner)
+        };
+        let path = template
+            .replace("{partner_id}", &partner)
+            .replace("{provider_id}", &provider);
+        let plain = caller.get(&path).await.expect(200);
+        let empty: Vec<String> = query.iter().map(|name| format!("{name}=")).collect();
+        let with_empty = caller
+            .get(&format!("{path}?{}", empty.join("&")))
+            .await
+            .expect(200);
+        assert_eq!(with_empty, plain, "{template}");
+        let bare = caller
+            .get(&format!("{path}?{}&limit=1", query.join("&")))
+            .await
+            .expect(200);
+        assert!(bare["items"].as_array().unwrap().len() <= 1, "{template}");
+    }
+    assert!(lists >= 8, "every list endpoint: {lists}");
+}
