@@ -422,6 +422,9 @@ pub async fn accept(
     once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = invitation_id.into_inner();
+    // The role check before any replay (API.md "Idempotency"); `for_invited` then checks that
+    // the invitation is this tenant's.
+    caller.require(Operation::RespondToPartnership, Some(caller.tenant()))?;
     let hash = token::hash(&body.parse()?.token);
     let now = state.clock.now();
     once.write(&state, caller, move |conn, caller| {
@@ -497,6 +500,9 @@ pub async fn decline(
     once: Once,
 ) -> Result<HttpResponse, ApiError> {
     let id = invitation_id.into_inner();
+    // The role check before any replay (API.md "Idempotency"); `for_invited` then checks that
+    // the invitation is this tenant's.
+    caller.require(Operation::RespondToPartnership, Some(caller.tenant()))?;
     let hash = token::hash(&body.parse()?.token);
     let now = state.clock.now();
     once.write(&state, caller, move |conn, caller| {

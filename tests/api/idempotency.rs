@@ -337,3 +337,29 @@ async fn keys_are_purged_after_24_hours() {
         "the old row is gone, the new one kept"
     );
 }
+
+#[tokio::test]
+async fn a_partnership_answer_replays_only_to_roles_that_may_answer() {
+    let app = TestApp::spawn().await;
+    let provider = app.provider().await;
+    let partner = app.indirect_partner().await;
+    let (id, token) = app.invite_partner(&provider, &partner).await;
+    let path = format!("/v1/partnership-invitations/{id}/accept");
+    let key = [("Idempotency-Key", "accept-northwind")];
+    let first = app
+        .ga(&partner)
+        .send_with(Method::POST, &path, json!({"token": token}), &key)
+        .await
+        .expect(200);
+    // Same sub, same key and body, a role that may not accept: 403, not the stored answer.
+    let r = app
+        .as_(&partner, &["HelpdeskAgent"])
+        .send_with(Method::POST, &path, json!({"token": token}), &key)
+        .await;
+    r.expect_problem(403, "forbidden");
+    let again = app
+        .ga(&partner)
+        .send_with(Method::POST, &path, json!({"token": token}), &key)
+        .await;
+    assert_eq!((again.status, &again.body), (200, &first));
+}
