@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
+use super::events;
 use super::extract::{ApiJson, path_tenant};
 use super::idempotency::{Answer, Once};
 use super::partners::registered;
@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::agreement::{self, Acceptance, Agreement};
+use crate::domain::event::EventType;
 use crate::startup::AppState;
 use crate::store::{StoreError, agreements, enrollments, partners};
 
@@ -132,12 +133,13 @@ pub async fn accept(
             other => other.into(),
         })?;
         partners::update(conn, &partner.activate_indirect_reseller(now))?;
-        audit::record(
+        events::record(
             conn,
             caller,
             id,
-            "agreement.accepted",
-            format!("agreement/{}", a.agreement_version),
+            EventType::AgreementAccepted,
+            a.id,
+            &AcceptanceDto::from(&a),
             now,
         )?;
         let acceptance = a;

@@ -1,44 +1,18 @@
-//! R29: recording state changes, and reading a partner's audit log.
+//! R29: a partner's audit log, one entry per event (R34); `action` is the event's type.
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-use super::error::{ApiError, BadRequest, Forbidden, Unauthenticated};
+use super::error::{ApiError, BadRequest, FieldError, Forbidden, Unauthenticated};
+use super::events::roles;
 use super::extract::{PageParams, path_tenant};
 use crate::auth::Caller;
 use crate::domain::access::Operation;
-use crate::domain::values::TenantId;
 use crate::startup::AppState;
-use crate::store::models::{AuditRow, naive, utc};
-use crate::store::{AnyConnection, StoreError, audit};
-
-/// Appends one event to `tenant`'s log, in the caller's transaction.
-pub fn record(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    tenant: TenantId,
-    action: &str,
-    subject: String,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    audit::record(
-        conn,
-        &AuditRow {
-            id: Uuid::now_v7().to_string(),
-            tenant_id: tenant.to_string(),
-            at: naive(at),
-            actor_sub: caller.sub.clone(),
-            actor_tenant: caller.tenant().to_string(),
-            actor_roles: caller.role_names(),
-            action: action.to_owned(),
-            subject,
-            request_id: caller.request_id.clone(),
-        },
-    )
-}
+use crate::store::events;
+use crate::store::models::{EventRow, utc};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEvent {
@@ -57,21 +31,16 @@ pub struct AuditEvent {
     pub request_id: String,
 }
 
-impl From<AuditRow> for AuditEvent {
-    fn from(r: AuditRow) -> Self {
+impl From<EventRow> for AuditEvent {
+    fn from(r: EventRow) -> Self {
         AuditEvent {
             id: r.id,
-            at: utc(r.at),
+            at: utc(r.occurred_at),
             actor_sub: r.actor_sub,
             actor_tenant: r.actor_tenant,
-            actor_roles: r
-                .actor_roles
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            action: r.action,
-            subject: r.subject,
+            actor_roles: roles(&r.actor_roles),
+            action: r.event_type,
+            subject: format!("{}/{}", r.subject_kind, r.subject_id),
             request_id: r.request_id,
         }
     }
@@ -104,9 +73,20 @@ pub async fn list(
     let partner = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::ReadAuditEvents, Some(partner))?;
     let page = params.page()?;
+    // The cursor carries the last sequence read, as in the event feed.
+    let after = match &page.after {
+        None => 0,
+        Some(seq) => seq.parse::<i64>().map_err(|_| {
+            ApiError::bad_request("cursor is not one this service issued").with_errors(vec![
+                FieldError::new("cursor", "must be a next_cursor from a previous page"),
+            ])
+        })?,
+    };
     let rows = state
         .db
-        .read(move |conn| audit::list(conn, partner, &page).map_err(ApiError::from))
+        .read(move |conn| {
+            events::list(conn, partner, &[], after, page.limit).map_err(ApiError::from)
+        })
         .await?;
     let page = rows.map(AuditEvent::from);
     Ok(HttpResponse::Ok().json(AuditEventPage {

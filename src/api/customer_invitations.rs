@@ -8,11 +8,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::audit;
 use super::customers::CustomerDto;
 use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
+use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use super::partnerships::{EmailDto, TokenQuery, link};
@@ -21,6 +21,7 @@ use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::customer::{self, Customer, Domain};
+use crate::domain::event::EventType;
 use crate::domain::invitation::{
     CustomerInvitation, CustomerInvitationDraft, CustomerInvitationStatus,
 };
@@ -64,6 +65,15 @@ impl CustomerInvitationDto {
         let shown = caller
             .require(Operation::InviteCustomer, Some(i.partner_id))
             .is_ok();
+        CustomerInvitationDto::render(i, now, shown)
+    }
+
+    /// As events show it: without the link (no event carries a token).
+    fn hidden(i: &CustomerInvitation, now: DateTime<Utc>) -> Self {
+        CustomerInvitationDto::render(i, now, false)
+    }
+
+    fn render(i: &CustomerInvitation, now: DateTime<Utc>, shown: bool) -> Self {
         let (link, body) = if shown {
             (Some(i.link.clone()), i.email.body.clone())
         } else {
@@ -196,7 +206,7 @@ async fn change<F>(
     once: Once,
     path: (String, String),
     operation: Operation,
-    action: &'static str,
+    action: EventType,
     transition: F,
 ) -> Result<HttpResponse, ApiError>
 where
@@ -219,12 +229,13 @@ where
         let before = owned(conn, &key, id, &invitation_id)?;
         let after = transition(conn, &key, before.clone(), now)?;
         save(conn, &key, &after, before.status)?;
-        audit::record(
+        events::record(
             conn,
             caller,
             id,
             action,
-            format!("customer-invitation/{}", after.id),
+            after.id,
+            &CustomerInvitationDto::hidden(&after, now),
             now,
         )?;
         Answer::ok(&CustomerInvitationDto::new(&after, now, caller))
@@ -319,12 +330,13 @@ pub async fn create(
             )),
             other => other.into(),
         })?;
-        audit::record(
+        events::record(
             conn,
             caller,
             id,
-            "customer_invitation.drafted",
-            format!("customer-invitation/{inv_id}"),
+            EventType::CustomerInvitationCreated,
+            inv_id,
+            &CustomerInvitationDto::hidden(&inv, now),
             now,
         )?;
         Answer::created(&CustomerInvitationDto::new(&inv, now, caller))
@@ -418,7 +430,7 @@ pub async fn edit_email(
         once,
         path.into_inner(),
         Operation::InviteCustomer,
-        "customer_invitation.edited",
+        EventType::CustomerInvitationEmailEdited,
         move |_, _, inv, now| Ok(inv.edit_email(subject.as_str().to_owned(), text, now)?),
     )
     .await
@@ -453,7 +465,7 @@ pub async fn done(
         once,
         path.into_inner(),
         Operation::InviteCustomer,
-        "customer_invitation.sent",
+        EventType::CustomerInvitationSent,
         move |conn, key, inv, now| {
             body.parse()?;
             let sent = inv.mark_sent(now)?;
@@ -504,7 +516,7 @@ pub async fn revoke(
         once,
         path.into_inner(),
         Operation::RevokeCustomerInvitation,
-        "customer_invitation.revoked",
+        EventType::CustomerInvitationRevoked,
         move |_, _, inv, now| {
             body.parse()?;
             Ok(inv.revoke(now)?)
@@ -617,6 +629,7 @@ pub async fn accept(
             let relationship = customers::relationship(conn, after.partner_id, tenant)?;
             // R21, R22: checked on what the customer is now, whatever the invitation said.
             customer::check_can_become_indirect(existing.as_ref(), relationship.as_ref())?;
+            let created = existing.is_none();
             let c = match existing {
                 Some(c) => c,
                 None => {
@@ -645,7 +658,6 @@ pub async fn accept(
                         )),
                         other => other.into(),
                     })?;
-                    audit::record(conn, caller, tenant, "customer.created", format!("customer/{tenant}"), now)?;
                     c
                 }
             };
@@ -671,13 +683,16 @@ pub async fn accept(
                     },
                 )?;
             }
-            let subject = format!("customer-invitation/{}", after.id);
-            audit::record(conn, caller, after.partner_id, "customer_invitation.accepted", subject.clone(), now)?;
-            // R29: the partner, the customer and the provider (a new reseller relationship) each see it.
-            for owner in [tenant, after.provider_id] {
-                audit::record(conn, caller, owner, "customer_invitation.accepted", subject.clone(), now)?;
-            }
             let dto = CustomerDto::new(&c, &r);
+            // R34: a new customer is created; an existing one changes relationship.
+            let change = if created { EventType::CustomerCreated } else { EventType::CustomerRelationshipChanged };
+            events::record(conn, caller, tenant, change, tenant, &dto, now)?;
+            events::record(conn, caller, after.partner_id, change, tenant, &dto, now)?;
+            // The partner, the customer and the provider (a new reseller relationship) each see it.
+            let accepted = CustomerInvitationDto::hidden(&after, now);
+            for owner in [after.partner_id, tenant, after.provider_id] {
+                events::record(conn, caller, owner, EventType::CustomerInvitationAccepted, after.id, &accepted, now)?;
+            }
             Answer::ok(&dto)
         })
         .await

@@ -7,8 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use super::partners::registered;
@@ -17,6 +17,7 @@ use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::capability::{Relationship, evaluate};
 use crate::domain::customer::{self, Customer, CustomerRelationship, Domain};
+use crate::domain::event::EventType;
 use crate::domain::role::Role;
 use crate::domain::values::{CompanyName, TenantId};
 use crate::startup::AppState;
@@ -219,15 +220,16 @@ pub async fn create(
         let r = customer::create_direct(&partner, &c, now)?;
         customers::insert(conn, &c)?;
         customers::insert_relationship(conn, &r)?;
-        audit::record(
+        let mut dto = CustomerDto::new(&c, &r);
+        events::record(
             conn,
             caller,
             id,
-            "customer.created",
-            format!("customer/{}", c.tenant_id),
+            EventType::CustomerCreated,
+            c.tenant_id,
+            &dto,
             now,
         )?;
-        let mut dto = CustomerDto::new(&c, &r);
         dto.capabilities = Some(decisions(Some(r.relationship), &roles));
         Ok(Answer::created(&dto)?.at(format!("/v1/partners/{id}/customers/{}", dto.id)))
     })
@@ -285,17 +287,18 @@ pub async fn create_for_reseller(
         customers::insert(conn, &c)?;
         customers::insert_relationship(conn, &r)?;
         customers::link_provider(conn, provider_id, c.tenant_id, now)?;
-        let subject = format!("customer/{}", c.tenant_id);
-        audit::record(
-            conn,
-            caller,
-            provider_id,
-            "customer.created",
-            subject.clone(),
-            now,
-        )?;
-        audit::record(conn, caller, reseller, "customer.created", subject, now)?;
         let dto = CustomerDto::new(&c, &r);
+        for tenant in [provider_id, reseller] {
+            events::record(
+                conn,
+                caller,
+                tenant,
+                EventType::CustomerCreated,
+                c.tenant_id,
+                &dto,
+                now,
+            )?;
+        }
         Ok(Answer::created(&dto)?.at(format!("/v1/partners/{}/customers/{}", reseller, dto.id)))
     })
     .await

@@ -7,15 +7,17 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::events;
 use super::extract::{ApiJson, Fields, path_tenant};
 use super::idempotency::{Answer, Once};
+use super::incentives::IncentiveInvitationDto;
 use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::enrollment::{AUTO_REVIEWER, Enrollment, EnrollmentStatus, Submission};
+use crate::domain::event::EventType;
 use crate::domain::incentive;
 use crate::domain::notification::Notification;
 use crate::domain::partner::Partner;
@@ -119,12 +121,24 @@ fn on_approved(
         key,
         &Notification::incentive_invitation(partner, &invitation, Uuid::now_v7(), now),
     )?;
-    audit::record(
+    events::record(
         conn,
         caller,
         partner.tenant_id,
-        "enrollment.approved",
-        format!("enrollment/{}", e.id),
+        EventType::EnrollmentApproved,
+        e.id,
+        &EnrollmentDto::from(e),
+        now,
+    )?;
+    let invited = IncentiveInvitationDto::from(&invitation);
+    let event = EventType::IncentiveInvited;
+    events::record(
+        conn,
+        caller,
+        partner.tenant_id,
+        event,
+        invitation.id,
+        &invited,
         now,
     )?;
     Ok(())
@@ -191,12 +205,13 @@ pub async fn submit(
             )),
             other => other.into(),
         })?;
-        audit::record(
+        events::record(
             conn,
             caller,
             id,
-            "enrollment.submitted",
-            format!("enrollment/{}", e.id),
+            EventType::EnrollmentSubmitted,
+            e.id,
+            &EnrollmentDto::from(&e),
             now,
         )?;
         if e.status == EnrollmentStatus::Approved {
@@ -268,12 +283,13 @@ pub async fn withdraw(
         let before = latest(conn, id)?;
         let e = before.clone().withdraw(caller.sub.clone(), now)?;
         save_from(conn, &e, before.status)?;
-        audit::record(
+        events::record(
             conn,
             caller,
             id,
-            "enrollment.withdrawn",
-            format!("enrollment/{}", e.id),
+            EventType::EnrollmentWithdrawn,
+            e.id,
+            &EnrollmentDto::from(&e),
             now,
         )?;
         Answer::ok(&EnrollmentDto::from(&e))
@@ -364,12 +380,13 @@ pub async fn reject(
             &key,
             &Notification::enrollment_rejected(&partner, &e, Uuid::now_v7(), now),
         )?;
-        audit::record(
+        events::record(
             conn,
             caller,
             id,
-            "enrollment.rejected",
-            format!("enrollment/{}", e.id),
+            EventType::EnrollmentRejected,
+            e.id,
+            &EnrollmentDto::from(&e),
             now,
         )?;
         Answer::ok(&EnrollmentDto::from(&e))

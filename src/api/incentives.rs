@@ -7,14 +7,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::events;
 use super::extract::{ApiJson, path_tenant};
 use super::idempotency::{Answer, Once};
 use super::partners::registered;
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
+use crate::domain::event::EventType;
 use crate::domain::incentive::{self, IncentiveEnrollment, IncentiveInvitation};
 use crate::domain::program::Program;
 use crate::startup::AppState;
@@ -181,12 +182,13 @@ pub async fn enroll(
             ))),
             other => other.into(),
         })?;
-        audit::record(
+        events::record(
             conn,
             caller,
             id,
-            "incentive.enrolled",
-            format!("incentive/{}", program.name()),
+            EventType::IncentiveEnrolled,
+            e.id,
+            &IncentiveEnrollmentDto::from(&e),
             now,
         )?;
         let enrollment = e;

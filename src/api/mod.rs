@@ -7,6 +7,7 @@ pub mod customers;
 pub mod doc;
 pub mod enrollment;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod fallback;
 pub mod health;
@@ -59,6 +60,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(customer_invitations::revoke)
         .service(customer_invitations::view)
         .service(customer_invitations::accept)
+        .service(events::list)
+        .service(events::read)
         .service(incentives::read)
         .service(incentives::enroll)
         .service(notifications::list)

@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::events;
 use super::extract::{ApiJson, Fields, path_tenant};
 use super::idempotency::{Answer, Once};
 use crate::auth::Caller;
 use crate::domain::access::Operation;
+use crate::domain::event::EventType;
 use crate::domain::partner::{Partner, ProfileChanges, StandingChanges};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, MpnId, TenantId};
@@ -227,12 +228,13 @@ pub async fn register(
             ),
             other => other.into(),
         })?;
-        audit::record(
+        events::record(
             conn,
             caller,
             partner.tenant_id,
-            "partner.registered",
-            format!("partner/{}", partner.tenant_id),
+            EventType::PartnerRegistered,
+            partner.tenant_id,
+            &PartnerDto::from(&partner),
             now,
         )?;
         Ok(Answer::created(&PartnerDto::from(&partner))?
@@ -316,12 +318,13 @@ pub async fn patch(
             .edit_profile(profile, now)
             .set_standing(standing, now);
         partners::update(conn, &partner)?;
-        audit::record(
+        events::record(
             conn,
             caller,
             id,
-            "partner.updated",
-            format!("partner/{id}"),
+            EventType::PartnerUpdated,
+            id,
+            &PartnerDto::from(&partner),
             now,
         )?;
         Answer::ok(&PartnerDto::from(&partner))

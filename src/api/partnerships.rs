@@ -7,16 +7,17 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::audit;
 use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
+use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use super::providers::require_indirect;
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
+use crate::domain::event::EventType;
 use crate::domain::invitation::{self, PartnershipInvitation, PartnershipStatus};
 use crate::domain::notification::{Notification, NotificationKind};
 use crate::domain::provider::ProviderRelationship;
@@ -248,23 +249,12 @@ pub async fn invite(
             created_at: now,
         };
         outbox::enqueue(conn, &key, &note)?;
-        let subject = format!("partnership-invitation/{id}");
-        audit::record(
-            conn,
-            caller,
-            provider_id,
-            "partnership.invited",
-            subject.clone(),
-            now,
-        )?;
-        audit::record(
-            conn,
-            caller,
-            partner_id,
-            "partnership.invited",
-            subject,
-            now,
-        )?;
+        // The event shows the invitation without its link: no event carries a token.
+        let data = PartnershipInvitationDto::new(&inv, now);
+        for tenant in [provider_id, partner_id] {
+            let created = EventType::PartnershipInvitationCreated;
+            events::record(conn, caller, tenant, created, inv.id, &data, now)?;
+        }
         let (invitation, email) = (
             inv,
             EmailDto {
@@ -447,23 +437,11 @@ pub async fn accept(
         })?;
         let provider = providers::find(conn, inv.provider_id)?
             .ok_or_else(|| ApiError::not_found("the provider is gone"))?;
-        let subject = format!("partnership-invitation/{}", inv.id);
-        audit::record(
-            conn,
-            caller,
-            inv.partner_id,
-            "partnership.accepted",
-            subject.clone(),
-            now,
-        )?;
-        audit::record(
-            conn,
-            caller,
-            inv.provider_id,
-            "partnership.accepted",
-            subject,
-            now,
-        )?;
+        let data = PartnershipInvitationDto::new(&inv, now);
+        for tenant in [inv.partner_id, inv.provider_id] {
+            let event = EventType::PartnershipInvitationAccepted;
+            events::record(conn, caller, tenant, event, inv.id, &data, now)?;
+        }
         let dto = ProviderRelationshipDto {
             provider_id: provider.tenant_id.to_string(),
             provider_name: provider.name.as_str().to_owned(),
@@ -508,23 +486,11 @@ pub async fn decline(
     once.write(&state, caller, move |conn, caller| {
         let inv = for_invited(conn, caller, &id, &hash)?.respond(&hash, false, now)?;
         ApiError::unless_saved(partnerships::update_if_pending(conn, &inv)?, "invitation")?;
-        let subject = format!("partnership-invitation/{}", inv.id);
-        audit::record(
-            conn,
-            caller,
-            inv.partner_id,
-            "partnership.declined",
-            subject.clone(),
-            now,
-        )?;
-        audit::record(
-            conn,
-            caller,
-            inv.provider_id,
-            "partnership.declined",
-            subject,
-            now,
-        )?;
+        let data = PartnershipInvitationDto::new(&inv, now);
+        for tenant in [inv.partner_id, inv.provider_id] {
+            let event = EventType::PartnershipInvitationDeclined;
+            events::record(conn, caller, tenant, event, inv.id, &data, now)?;
+        }
         Answer::ok(&PartnershipInvitationDto::new(&inv, now))
     })
     .await

@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::audit;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::events;
 use super::extract::{ApiJson, Fields, PageParams, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
+use crate::domain::event::EventType;
 use crate::domain::partner::Partner;
 use crate::domain::provider::{self, Provider, Service};
 use crate::domain::region::Region;
@@ -178,12 +179,13 @@ pub async fn register(
             ),
             other => other.into(),
         })?;
-        audit::record(
+        events::record(
             conn,
             caller,
             p.tenant_id,
-            "provider.registered",
-            format!("provider/{}", p.tenant_id),
+            EventType::ProviderRegistered,
+            p.tenant_id,
+            &ProviderDto::from(&p),
             now,
         )?;
         Ok(Answer::created(&ProviderDto::from(&p))?

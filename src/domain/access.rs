@@ -42,6 +42,8 @@ pub enum Operation {
     EnrollIncentive,
     ReadNotifications,
     ReadAuditEvents,
+    /// R34: a tenant's event feed.
+    ReadEvents,
     /// R15: a provider's GlobalAdmin or AdminAgent invites a partner.
     InvitePartner,
     ReadPartnershipInvitations,
@@ -92,6 +94,7 @@ pub fn grant(operation: Operation) -> Grant {
         Operation::EnrollIncentive => (GA_IA, false),
         Operation::ReadNotifications => (ANY, false),
         Operation::ReadAuditEvents => (GA, true),
+        Operation::ReadEvents => (GA, true),
         Operation::InvitePartner => (GA_AA, false),
         Operation::ReadPartnershipInvitations => (ANY, true),
         Operation::RespondToPartnership => (GA, false),

@@ -8,6 +8,7 @@ pub mod capability;
 pub mod customer;
 pub mod enrollment;
 pub mod error;
+pub mod event;
 pub mod incentive;
 pub mod invitation;
 pub mod notification;

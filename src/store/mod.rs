@@ -2,10 +2,10 @@
 //! embedded migrations, and one repository module per aggregate.
 
 pub mod agreements;
-pub mod audit;
 pub mod customer_invitations;
 pub mod customers;
 pub mod enrollments;
+pub mod events;
 pub mod idempotency;
 pub mod incentives;
 pub mod models;

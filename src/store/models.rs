@@ -323,18 +323,22 @@ impl NotificationRow {
     }
 }
 
+/// One event (R34); `actor_roles` is comma-separated, `data` JSON.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_events)]
-pub struct AuditRow {
+#[diesel(table_name = events)]
+pub struct EventRow {
     pub id: String,
     pub tenant_id: String,
-    pub at: NaiveDateTime,
+    pub sequence: i64,
+    pub event_type: String,
+    pub occurred_at: NaiveDateTime,
     pub actor_sub: String,
     pub actor_tenant: String,
     pub actor_roles: String,
-    pub action: String,
-    pub subject: String,
     pub request_id: String,
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub data: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -77,16 +77,19 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_events (id) {
+    events (id) {
         id -> Text,
         tenant_id -> Text,
-        at -> Timestamp,
+        sequence -> BigInt,
+        event_type -> Text,
+        occurred_at -> Timestamp,
         actor_sub -> Text,
         actor_tenant -> Text,
         actor_roles -> Text,
-        action -> Text,
-        subject -> Text,
         request_id -> Text,
+        subject_kind -> Text,
+        subject_id -> Text,
+        data -> Text,
     }
 }
 

@@ -7,6 +7,7 @@ mod cli;
 mod customers;
 mod enrollment;
 mod errors;
+mod events;
 mod helpers;
 mod idempotency;
 mod incentives;

@@ -61,27 +61,28 @@ fn migrations_revert_and_reapply() {
 }
 
 #[test]
-fn the_audit_log_refuses_updates_and_deletes() {
+fn the_event_log_refuses_updates_and_deletes() {
     use diesel::RunQueryDsl;
     let db = TestDb::new();
     let mut conn = establish(&DatabaseUrl::parse(&db.url).unwrap()).unwrap();
     run_migrations(&mut conn).unwrap();
     diesel::sql_query(
-        "INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) \
-         VALUES ('e1', 't', '2026-01-01 00:00:00', 's', 't', '', 'a', 'x', 'r')",
+        "INSERT INTO events (id, tenant_id, sequence, event_type, occurred_at, actor_sub, actor_tenant, \
+         actor_roles, request_id, subject_kind, subject_id, data) \
+         VALUES ('e1', 't', 1, 'a', '2026-01-01 00:00:00', 's', 't', '', 'r', 'k', 'x', '{}')",
     )
     .execute(&mut conn)
     .unwrap();
     assert!(
-        diesel::sql_query("UPDATE audit_events SET action = 'b'")
+        diesel::sql_query("UPDATE events SET event_type = 'b'")
             .execute(&mut conn)
             .is_err(),
-        "R29: append-only"
+        "R29, R34: append-only"
     );
     assert!(
-        diesel::sql_query("DELETE FROM audit_events")
+        diesel::sql_query("DELETE FROM events")
             .execute(&mut conn)
             .is_err(),
-        "R29: append-only"
+        "R29, R34: append-only"
     );
 }

@@ -48,7 +48,8 @@ async fn r29_every_state_change_is_audited_with_actor_and_request_id() {
             "partner.registered",
             "partner.updated",
             "enrollment.submitted",
-            "enrollment.approved"
+            "enrollment.approved",
+            "incentive.invited"
         ]
     );
     let submitted = &items[2];
@@ -66,7 +67,7 @@ async fn r29_every_state_change_is_audited_with_actor_and_request_id() {
         .get(&format!("/v1/partners/{id}/audit-events"))
         .await
         .expect(200);
-    assert_eq!(again["items"].as_array().unwrap().len(), 4);
+    assert_eq!(again["items"].as_array().unwrap().len(), 5);
     app.as_(&id, &["AdminAgent"])
         .get(&format!("/v1/partners/{id}/audit-events"))
         .await

@@ -16,7 +16,8 @@ fn stored_texts(db: &TestDb) -> Vec<String> {
         "SELECT body AS v FROM notifications",
         "SELECT COALESCE(body_sealed, '') AS v FROM notifications",
         "SELECT COALESCE(answer, '') AS v FROM idempotency_keys",
-        "SELECT subject AS v FROM audit_events",
+        "SELECT subject_id AS v FROM events",
+        "SELECT data AS v FROM events",
     ]
     .iter()
     .flat_map(|sql| db.texts(sql))
