@@ -1,13 +1,9 @@
-//! Bearer tokens: verification keys, the `Caller` extractor, and development tokens.
+//! Bearer tokens: verification keys, claims and development tokens. Nothing of HTTP: the
+//! `Caller` extractor that uses this lives in `api::caller`.
 
-use std::collections::HashSet;
 use std::fmt;
-use std::future::{Ready, ready};
 use std::path::Path;
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
@@ -16,13 +12,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::api::error::ApiError;
-use crate::api::request_id::RequestId;
-use crate::config::{ConfigError, KeySources};
-use crate::domain::access::{Actor, Operation, authorize};
-use crate::domain::role::Role;
+use crate::config::{self, ConfigError, KeySources};
 use crate::domain::values::TenantId;
-use crate::startup::AppState;
 
 /// The claims API.md requires.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,12 +116,6 @@ impl fmt::Display for TokenError {
     }
 }
 
-impl From<TokenError> for ApiError {
-    fn from(e: TokenError) -> ApiError {
-        ApiError::unauthenticated(e.to_string())
-    }
-}
-
 /// A claim name of API.md as a `'static` name, for `missing claim` / `invalid claim`.
 fn claim_name(name: &str) -> Option<&'static str> {
     ["sub", "tid", "roles", "exp", "nbf", "iss", "aud"]
@@ -214,27 +199,9 @@ fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
     std::fs::create_dir_all(data_dir).map_err(fail)?;
     let bytes: [u8; 32] = rand::random();
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(&path, &secret).map_err(fail)?;
+    config::write_private(&path, &secret).map_err(fail)?;
     tracing::warn!(path = %path.display(), "no JWT key configured: created a development secret; set JWT_SECRET or RS256 keys in production");
     Ok(secret)
-}
-
-#[cfg(unix)]
-pub(crate) fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(content.as_bytes())
-}
-
-#[cfg(not(unix))]
-pub(crate) fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
-    std::fs::write(path, content)
 }
 
 impl Verifier {
@@ -453,105 +420,6 @@ pub fn mint(secret: &str, claims: &Claims) -> Result<String, String> {
         &EncodingKey::from_secret(secret.as_bytes()),
     )
     .map_err(|e| e.to_string())
-}
-
-/// The authenticated caller of a request.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub sub: String,
-    pub actor: Actor,
-    pub request_id: String,
-    operator_tenant: TenantId,
-}
-
-impl Caller {
-    pub fn tenant(&self) -> TenantId {
-        self.actor.tenant
-    }
-
-    pub fn is_operator(&self) -> bool {
-        self.actor.is_operator(self.operator_tenant)
-    }
-
-    /// 403 unless the caller may perform `operation` on data of `owner` (R28).
-    pub fn require(&self, operation: Operation, owner: Option<TenantId>) -> Result<(), ApiError> {
-        authorize(operation, &self.actor, owner, self.operator_tenant).map_err(ApiError::from)
-    }
-
-    /// The service itself acting within this request, as the operator (R29 names it as actor).
-    pub fn as_system(&self, sub: &str) -> Caller {
-        Caller {
-            sub: sub.to_owned(),
-            actor: Actor {
-                tenant: self.operator_tenant,
-                roles: Vec::new(),
-            },
-            request_id: self.request_id.clone(),
-            operator_tenant: self.operator_tenant,
-        }
-    }
-
-    /// Role names, for the audit log (R29).
-    pub fn role_names(&self) -> String {
-        self.actor
-            .roles
-            .iter()
-            .map(|r| r.name())
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-}
-
-fn bearer(req: &HttpRequest) -> Result<&str, TokenError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or(TokenError::MissingBearer)?;
-    let value = value.to_str().map_err(|_| TokenError::Malformed)?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(token.trim())
-        }
-        _ => Err(TokenError::MissingBearer),
-    }
-}
-
-fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state missing"))?;
-    let claims = state.verifier.verify(bearer(req)?)?;
-    let tenant = TenantId::parse(&claims.tid).map_err(|_| TokenError::InvalidClaim("tid"))?;
-    // Unknown role names grant nothing; they are dropped, not refused.
-    let roles: HashSet<Role> = claims
-        .roles
-        .iter()
-        .filter_map(|r| Role::from_name(r))
-        .collect();
-    let mut roles: Vec<Role> = roles.into_iter().collect();
-    roles.sort();
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
-    Ok(Caller {
-        sub: claims.sub,
-        actor: Actor { tenant, roles },
-        request_id,
-        operator_tenant: state.operator_tenant,
-    })
-}
-
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Ready<Result<Caller, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller(req))
-    }
 }
 
 /// Parses `1h`, `30m`, `90s`, `7d` or plain seconds.

@@ -9,7 +9,6 @@ use thiserror::Error;
 
 use crate::domain::enrollment::ReviewMode;
 use crate::domain::values::TenantId;
-use crate::sealing::DataKeySource;
 
 pub const DEFAULT_OPERATOR_TENANT: &str = "00000000-0000-0000-0000-000000000001";
 /// Where the development key and the default SQLite file live.
@@ -142,6 +141,13 @@ impl KeySources {
             && self.rsa_public_key_file.is_none()
             && self.jwks_file.is_none()
     }
+}
+
+/// Where the data key comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DataKeySource {
+    pub key: Option<String>,
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -342,4 +348,23 @@ mod tests {
             Some("https://csp.example.com")
         );
     }
+}
+
+/// Writes a development secret readable by its owner only.
+#[cfg(unix)]
+pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(content.as_bytes())
+}
+
+#[cfg(not(unix))]
+pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    std::fs::write(path, content)
 }

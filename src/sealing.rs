@@ -1,27 +1,20 @@
 //! Secrets at rest (API.md "Secrets at rest"): links that must be kept to be shown again or
 //! delivered later, and stored idempotent answers, are sealed with AES-256-GCM under `DATA_KEY`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, DataKeySource};
 
 /// Marks a sealed value: `sealed:v1:` + base64(nonce || ciphertext).
 pub const PREFIX: &str = "sealed:v1:";
 /// The development key, made once when neither `DATA_KEY` nor `DATA_KEY_FILE` is set.
 pub const DEV_KEY_FILE: &str = "data-key";
 const NONCE_LEN: usize = 12;
-
-/// Where the data key comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DataKeySource {
-    pub key: Option<String>,
-    pub file: Option<PathBuf>,
-}
 
 #[derive(Clone)]
 pub struct DataKey(Aes256Gcm);
@@ -113,7 +106,7 @@ fn dev_key(data_dir: &Path) -> Result<DataKey, ConfigError> {
     std::fs::create_dir_all(data_dir).map_err(fail)?;
     let bytes: [u8; 32] = rand::random();
     let encoded = STANDARD.encode(bytes);
-    crate::auth::write_private(&path, &encoded).map_err(fail)?;
+    crate::config::write_private(&path, &encoded).map_err(fail)?;
     tracing::warn!(path = %path.display(), "no DATA_KEY configured: created a development key; set DATA_KEY or DATA_KEY_FILE in production");
     DataKey::from_base64(&encoded).map_err(|e| ConfigError::new("DATA_KEY", e))
 }

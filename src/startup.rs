@@ -12,29 +12,15 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::doc::{ApiDoc, add_idempotency_header, qualify_operation_ids};
 use crate::api::extract::{BODY_LIMIT, drop_empty_query_params, path_error, query_error};
-use crate::api::fallback::{self, RouteTable};
+use crate::api::fallback;
 use crate::api::{self, idempotency, limits, request_id};
 use crate::auth::Verifier;
 use crate::clock::Clock;
 use crate::config::{ConfigError, Settings};
-use crate::domain::enrollment::ReviewMode;
-use crate::domain::values::TenantId;
+use crate::route_table::RouteTable;
 use crate::sealing::DataKey;
+use crate::state::AppState;
 use crate::store::{Db, StoreError};
-
-/// What every request can reach. No business state: that lives in the database.
-pub struct AppState {
-    pub db: Db,
-    pub verifier: Verifier,
-    pub operator_tenant: TenantId,
-    pub review: ReviewMode,
-    /// Base of invitation links, no trailing slash.
-    pub public_base_url: String,
-    pub clock: Clock,
-    pub routes: RouteTable,
-    /// Seals secrets kept at rest (API.md "Secrets at rest").
-    pub data_key: DataKey,
-}
 
 #[derive(Debug, Error)]
 pub enum StartupError {

@@ -7,17 +7,17 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::events;
 use super::extract::{ApiJson, path_tenant};
 use super::idempotency::{Answer, Once};
 use super::partners::registered;
-use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::agreement::{self, Acceptance, Agreement};
 use crate::domain::event::EventType;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{StoreError, agreements, enrollments, partners};
 
 #[derive(Debug, Serialize, ToSchema)]

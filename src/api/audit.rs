@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::caller::Caller;
 use super::error::{ApiError, BadRequest, FieldError, Forbidden, Unauthenticated};
 use super::events::roles;
 use super::extract::{PageParams, path_tenant};
-use crate::auth::Caller;
 use crate::domain::access::Operation;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::events;
 use crate::store::models::{EventRow, utc};
 

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::caller::Caller;
 use super::customers::CustomerDto;
 use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
@@ -17,7 +18,6 @@ use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_par
 use super::idempotency::{Answer, Once};
 use super::partnerships::{EmailDto, TokenQuery, link};
 use super::providers::require_indirect;
-use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::customer::{self, Customer, Domain};
@@ -28,7 +28,7 @@ use crate::domain::invitation::{
 use crate::domain::notification::{Notification, NotificationKind};
 use crate::domain::values::{CompanyName, Email, Subject, TenantId};
 use crate::sealing::DataKey;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{
     AnyConnection, StoreError, customer_invitations, customers, outbox, partners, partnerships,
     providers,

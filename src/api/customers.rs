@@ -7,12 +7,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use super::partners::registered;
-use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::capability::{Relationship, evaluate};
@@ -20,7 +20,7 @@ use crate::domain::customer::{self, Customer, CustomerRelationship, Domain};
 use crate::domain::event::EventType;
 use crate::domain::role::Role;
 use crate::domain::values::{CompanyName, TenantId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{AnyConnection, customers, partners, partnerships, providers};
 
 /// One action of R23, decided for the caller (R25: every decision carries its reason).

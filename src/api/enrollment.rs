@@ -7,13 +7,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
 use super::extract::{ApiJson, Fields, path_tenant};
 use super::idempotency::{Answer, Once};
 use super::incentives::IncentiveInvitationDto;
 use super::partners::registered;
-use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::enrollment::{AUTO_REVIEWER, Enrollment, EnrollmentStatus, Submission};
@@ -23,7 +23,7 @@ use crate::domain::notification::Notification;
 use crate::domain::partner::Partner;
 use crate::domain::values::{Email, TenantId, Text};
 use crate::sealing::DataKey;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{AnyConnection, StoreError, enrollments, incentives, outbox, partners};
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::caller::Caller;
 use super::error::{ApiError, BadRequest, FieldError, Forbidden, NotFound, Unauthenticated};
 use super::extract::{DEFAULT_LIMIT, MAX_LIMIT, path_tenant};
-use crate::auth::Caller;
 use crate::domain::access::Operation;
 use crate::domain::event::EventType;
 use crate::domain::values::TenantId;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::models::{EventRow, naive, utc};
 use crate::store::page::decode_cursor;
 use crate::store::{AnyConnection, StoreError, events};

@@ -15,9 +15,9 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, web}
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::caller::Caller;
 use super::error::{ApiError, FieldError};
-use crate::auth::Caller;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::AnyConnection;
 use crate::store::idempotency::{self, Claim, Scope, StoredAnswer};
 

@@ -7,18 +7,18 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
 use super::extract::{ApiJson, path_tenant};
 use super::idempotency::{Answer, Once};
 use super::partners::registered;
-use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::event::EventType;
 use crate::domain::incentive::{self, IncentiveEnrollment, IncentiveInvitation};
 use crate::domain::program::Program;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{StoreError, incentives, partners};
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]

@@ -2,6 +2,7 @@
 
 pub mod agreement;
 pub mod audit;
+pub mod caller;
 pub mod customer_invitations;
 pub mod customers;
 pub mod doc;

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, Unauthenticated};
 use super::extract::{PageParams, path_tenant};
-use crate::auth::Caller;
 use crate::domain::access::Operation;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::models::{NotificationRow, utc};
 use crate::store::outbox;
 

@@ -6,17 +6,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
 use super::extract::{ApiJson, Fields, path_tenant};
 use super::idempotency::{Answer, Once};
-use crate::auth::Caller;
 use crate::domain::access::Operation;
 use crate::domain::event::EventType;
 use crate::domain::partner::{Partner, ProfileChanges, StandingChanges};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, MpnId, TenantId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{AnyConnection, StoreError, partners, providers};
 
 /// A partner as the API shows it.

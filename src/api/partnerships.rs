@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::caller::Caller;
 use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
@@ -14,7 +15,6 @@ use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use super::providers::require_indirect;
-use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::event::EventType;
@@ -22,7 +22,7 @@ use crate::domain::invitation::{self, PartnershipInvitation, PartnershipStatus};
 use crate::domain::notification::{Notification, NotificationKind};
 use crate::domain::provider::ProviderRelationship;
 use crate::domain::values::{TenantId, Text};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{AnyConnection, StoreError, outbox, partners, partnerships, providers};
 use crate::token;
 

@@ -4,14 +4,14 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::caller::Caller;
 use super::enrollment::EnrollmentDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::extract::path_tenant;
 use super::partners::registered;
-use crate::auth::Caller;
 use crate::domain::access::Operation;
 use crate::domain::enrollment::next_step;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{agreements, enrollments, partnerships};
 
 #[derive(Debug, Serialize, ToSchema)]

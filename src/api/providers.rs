@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
-use crate::auth::Caller;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::event::EventType;
@@ -18,7 +18,7 @@ use crate::domain::partner::Partner;
 use crate::domain::provider::{self, Provider, Service};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, TenantId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{AnyConnection, StoreError, partners, partnerships, providers};
 
 #[derive(Debug, Serialize, ToSchema)]

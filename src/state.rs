@@ -1,0 +1,23 @@
+//! What every request can reach: the pool, the clock, the verifier, the settings.
+
+use crate::auth::Verifier;
+use crate::clock::Clock;
+use crate::domain::enrollment::ReviewMode;
+use crate::domain::values::TenantId;
+use crate::route_table::RouteTable;
+use crate::sealing::DataKey;
+use crate::store::Db;
+
+/// What every request can reach. No business state: that lives in the database.
+pub struct AppState {
+    pub db: Db,
+    pub verifier: Verifier,
+    pub operator_tenant: TenantId,
+    pub review: ReviewMode,
+    /// Base of invitation links, no trailing slash.
+    pub public_base_url: String,
+    pub clock: Clock,
+    pub routes: RouteTable,
+    /// Seals secrets kept at rest (API.md "Secrets at rest").
+    pub data_key: DataKey,
+}
