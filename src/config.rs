@@ -270,6 +270,25 @@ fn non_empty(
     }
 }
 
+/// Writes a development secret readable by its owner only.
+#[cfg(unix)]
+pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(content.as_bytes())
+}
+
+#[cfg(not(unix))]
+pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    std::fs::write(path, content)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,23 +367,4 @@ mod tests {
             Some("https://csp.example.com")
         );
     }
-}
-
-/// Writes a development secret readable by its owner only.
-#[cfg(unix)]
-pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(content.as_bytes())
-}
-
-#[cfg(not(unix))]
-pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
-    std::fs::write(path, content)
 }

@@ -60,8 +60,13 @@ pub struct Problem {
     pub reason: Option<String>,
 }
 
+/// A failure on its way to becoming a problem document. Boxed: handlers return it in every
+/// `Result`, which stays one pointer wide.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<Failure>);
+
+#[derive(Debug)]
+pub struct Failure {
     status: StatusCode,
     code: &'static str,
     detail: String,
@@ -75,9 +80,23 @@ pub struct ApiError {
     cause: Option<String>,
 }
 
+impl std::ops::Deref for ApiError {
+    type Target = Failure;
+
+    fn deref(&self) -> &Failure {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut Failure {
+        &mut self.0
+    }
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError {
+        ApiError(Box::new(Failure {
             status,
             code,
             detail: detail.into(),
@@ -87,7 +106,7 @@ impl ApiError {
             retry_after: None,
             bearer_challenge: false,
             cause: None,
-        }
+        }))
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> ApiError {

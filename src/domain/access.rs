@@ -179,7 +179,14 @@ mod tests {
         let ok = Ok(());
         let forbidden = Err(Denial::Forbidden);
         let mismatch = Err(Denial::TenantMismatch);
-        let cases: &[(Operation, u128, &[Role], Option<u128>, Result<(), Denial>)] = &[
+        type Case = (
+            Operation,
+            u128,
+            &'static [Role],
+            Option<u128>,
+            Result<(), Denial>,
+        );
+        let cases: &[Case] = &[
             (RegisterPartner, OPERATOR, &[ProgramAdmin], None, ok),
             (RegisterPartner, PARTNER, &[GlobalAdmin], None, forbidden),
             // ProgramAdmin outside the operator tenant is nothing.

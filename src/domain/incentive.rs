@@ -124,7 +124,13 @@ mod tests {
             Err(DomainError::IncentiveNotInvited)
         );
         let inv = invitation_on_approval(&p, Uuid::from_u128(1), Utc::now()).expect("invite");
-        let done = enroll_in(&p, Program::IndirectReseller, &[inv.clone()], &[]).expect("enroll");
+        let done = enroll_in(
+            &p,
+            Program::IndirectReseller,
+            std::slice::from_ref(&inv),
+            &[],
+        )
+        .expect("enroll");
         assert!(matches!(
             enroll_in(&p, Program::IndirectReseller, &[inv], &[done]),
             Err(DomainError::AlreadyEnrolled(_))

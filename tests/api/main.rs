@@ -1,6 +1,8 @@
 //! One integration test binary: the real server over HTTP, on SQLite by default and on
 //! PostgreSQL when TEST_DATABASE_URL is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 mod agreement;
 mod auth;
 mod cli;
