@@ -283,7 +283,7 @@ pub async fn create_for_reseller(
         if !partnerships::relationship_exists(conn, reseller, provider_id)? {
             return Err(DomainError::NoProviderRelationship.into());
         }
-        let r = customer::create_for_reseller(reseller, provider_id, &c, now);
+        let r = customer::become_indirect(c.tenant_id, reseller, provider_id, now);
         customers::insert(conn, &c)?;
         customers::insert_relationship(conn, &r)?;
         customers::link_provider(conn, provider_id, c.tenant_id, now)?;

@@ -76,23 +76,6 @@ pub fn create_direct(
     })
 }
 
-/// R19: the provider creates the tenant and names the reseller, which then lists the customer.
-pub fn create_for_reseller(
-    reseller: TenantId,
-    provider: TenantId,
-    customer: &Customer,
-    now: DateTime<Utc>,
-) -> CustomerRelationship {
-    CustomerRelationship {
-        customer_id: customer.tenant_id,
-        partner_id: reseller,
-        relationship: Relationship::IndirectReseller,
-        provider_id: Some(provider),
-        delegated_admin: true,
-        since: now,
-    }
-}
-
 /// R21, R22: may this customer be moved to (or start as) an indirect reseller customer of the partner?
 pub fn check_can_become_indirect(
     customer: Option<&Customer>,
@@ -116,8 +99,9 @@ pub fn check_is_customer_tenant(is_partner: bool, is_provider: bool) -> Result<(
     }
 }
 
-/// R16, R18, R21: after the customer's GlobalAdmin accepts, the partner is its indirect reseller
-/// with administrator permissions, through `provider`.
+/// R16, R18, R19, R21: the partner is the customer's indirect reseller with administrator
+/// permissions, through `provider`: after the customer's GlobalAdmin accepts an invitation, or
+/// when the provider creates the customer for its reseller.
 pub fn become_indirect(
     customer: TenantId,
     partner: TenantId,

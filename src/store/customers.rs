@@ -5,8 +5,8 @@ use diesel::prelude::*;
 
 use super::models::{CustomerRelationshipRow, CustomerRow, naive};
 use super::page::{Page, PageRequest, paginate};
-use super::schema::{customer_relationships as rel, customers, provider_customers};
-use super::{AnyConnection, StoreError, insert_result};
+use super::schema::{customer_relationships as rel, customers};
+use super::{AnyConnection, StoreError, insert_result, param};
 use crate::domain::capability::Relationship;
 use crate::domain::customer::{Customer, CustomerRelationship};
 use crate::domain::values::TenantId;
@@ -78,20 +78,18 @@ pub fn link_provider(
     customer: TenantId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let exists: i64 = provider_customers::table
-        .filter(provider_customers::provider_id.eq(provider.to_string()))
-        .filter(provider_customers::customer_id.eq(customer.to_string()))
-        .count()
-        .get_result(conn)?;
-    if exists == 0 {
-        diesel::insert_into(provider_customers::table)
-            .values((
-                provider_customers::provider_id.eq(provider.to_string()),
-                provider_customers::customer_id.eq(customer.to_string()),
-                provider_customers::since.eq(naive(now)),
-            ))
-            .execute(conn)?;
-    }
+    // The primary key decides: two partners of one provider linking the same customer at once
+    // both succeed, and the first link stays (no count-then-insert).
+    // (diesel's on_conflict builder does not reach through the MultiConnection.)
+    let (a, b, c) = (param(conn, 1), param(conn, 2), param(conn, 3));
+    diesel::sql_query(format!(
+        "INSERT INTO provider_customers (provider_id, customer_id, since) VALUES ({a}, {b}, {c}) \
+         ON CONFLICT (provider_id, customer_id) DO NOTHING"
+    ))
+    .bind::<diesel::sql_types::Text, _>(provider.to_string())
+    .bind::<diesel::sql_types::Text, _>(customer.to_string())
+    .bind::<diesel::sql_types::Timestamp, _>(naive(now))
+    .execute(conn)?;
     Ok(())
 }
 

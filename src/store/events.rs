@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Text};
 use super::models::EventRow;
 use super::page::{Page, PageRequest, paginate};
 use super::schema::events;
-use super::{AnyConnection, StoreError};
+use super::{AnyConnection, StoreError, param};
 use crate::domain::event::EventType;
 use crate::domain::values::TenantId;
 
@@ -19,10 +19,7 @@ struct Next {
 }
 
 fn next_sequence(conn: &mut AnyConnection, tenant: TenantId) -> Result<i64, StoreError> {
-    let placeholder = match conn {
-        AnyConnection::Postgresql(_) => "$1",
-        AnyConnection::Sqlite(_) => "?",
-    };
+    let placeholder = param(conn, 1);
     let next: Next = diesel::sql_query(format!(
         "INSERT INTO event_sequences (tenant_id, last_sequence) VALUES ({placeholder}, 1) \
          ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = event_sequences.last_sequence + 1 \

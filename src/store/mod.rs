@@ -81,6 +81,14 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
     )
 }
 
+/// The `n`th bind parameter of raw SQL, as this connection's backend writes it.
+pub fn param(conn: &AnyConnection, n: usize) -> String {
+    match conn {
+        AnyConnection::Postgresql(_) => format!("${n}"),
+        AnyConnection::Sqlite(_) => "?".to_owned(),
+    }
+}
+
 /// Maps a unique violation on insert to `StoreError::Duplicate`.
 pub fn insert_result(result: QueryResult<usize>) -> Result<(), StoreError> {
     match result {

@@ -114,3 +114,47 @@ async fn r16_two_invitations_for_one_customer_accepted_at_once_give_one_relation
         );
     }
 }
+
+/// Two partners of one provider: the customer accepts both invitations at once. Both links the
+/// provider to the same customer; the primary key decides, and neither answer is a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_partners_of_one_provider_accepting_for_one_customer_at_once_both_succeed() {
+    let app = TestApp::spawn().await;
+    let provider = app.provider().await;
+    for _ in 0..4 {
+        // The customer is a direct bill customer of the first partner, which asks it to move;
+        // the second partner invites it as a new customer of its own.
+        let (first, customer, moving) = app.move_invitation(&provider).await;
+        let second = app.partnered(&provider).await;
+        let fresh = app
+            .ga(&second)
+            .post(
+                &format!("/v1/partners/{second}/customer-invitations"),
+                json!({"provider_id": provider}),
+            )
+            .await
+            .expect(201);
+        let ga = app.ga(&customer);
+        let path = |inv: &serde_json::Value| {
+            format!(
+                "/v1/customer-invitations/{}/accept",
+                inv["id"].as_str().unwrap()
+            )
+        };
+        let (pa, pb) = (path(&moving), path(&fresh));
+        let (ta, tb) = (token_of(&moving["link"]), token_of(&fresh["link"]));
+        let (a, b) = futures::join!(
+            ga.post(&pa, json!({"token": ta})),
+            ga.post(&pb, json!({"token": tb}))
+        );
+        assert_eq!((a.status, b.status), (200, 200), "{} / {}", a.body, b.body);
+        for partner in [&first, &second] {
+            let c = app
+                .ga(partner)
+                .get(&format!("/v1/partners/{partner}/customers/{customer}"))
+                .await
+                .expect(200);
+            assert_eq!(c["relationship"], "indirect_reseller");
+        }
+    }
+}
