@@ -18,7 +18,7 @@ use crate::domain::access::Operation;
 use crate::domain::agreement::{self, Acceptance, Agreement};
 use crate::domain::event::EventType;
 use crate::state::AppState;
-use crate::store::{StoreError, agreements, enrollments, partners};
+use crate::store::{OrRefused, agreements, enrollments, partners};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementDto {
@@ -128,10 +128,7 @@ pub async fn accept(
             caller.sub.clone(),
             now,
         )?;
-        agreements::insert(conn, id, &a).map_err(|e| match e {
-            StoreError::Duplicate => ApiError::from(DomainError::AlreadyAccepted),
-            other => other.into(),
-        })?;
+        agreements::insert(conn, id, &a).or_refused(|| DomainError::AlreadyAccepted)?;
         partners::update(conn, &partner.activate_indirect_reseller(now))?;
         events::record(
             conn,

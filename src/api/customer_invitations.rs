@@ -30,7 +30,7 @@ use crate::domain::values::{CompanyName, Email, Subject, TenantId};
 use crate::sealing::DataKey;
 use crate::state::AppState;
 use crate::store::{
-    AnyConnection, StoreError, customer_invitations, customers, outbox, partners, partnerships,
+    AnyConnection, OrRefused, customer_invitations, customers, outbox, partners, partnerships,
     providers,
 };
 use crate::token;
@@ -324,11 +324,8 @@ pub async fn create(
             named.as_ref().map(|c| c.company_name.as_str()),
             draft,
         );
-        customer_invitations::insert(conn, &key, &inv).map_err(|e| match e {
-            StoreError::Duplicate => ApiError::from(DomainError::InvitationPending(
-                "an open invitation for this customer exists".into(),
-            )),
-            other => other.into(),
+        customer_invitations::insert(conn, &key, &inv).or_refused(|| {
+            DomainError::InvitationPending("an open invitation for this customer exists".into())
         })?;
         events::record(
             conn,
@@ -652,12 +649,9 @@ pub async fn accept(
                         return Err(fields.into_error());
                     };
                     let c = Customer { tenant_id: tenant, company_name, domain, store_for_business: false, created_at: now };
-                    customers::insert(conn, &c).map_err(|e| match e {
-                        StoreError::Duplicate => ApiError::from(DomainError::InvalidState(
+                    customers::insert(conn, &c).or_refused(|| DomainError::InvalidState(
                             "the customer was registered by another request meanwhile; try again".into(),
-                        )),
-                        other => other.into(),
-                    })?;
+                        ))?;
                     c
                 }
             };

@@ -24,7 +24,7 @@ use crate::domain::partner::Partner;
 use crate::domain::values::{Email, TenantId, Text};
 use crate::sealing::DataKey;
 use crate::state::AppState;
-use crate::store::{AnyConnection, StoreError, enrollments, incentives, outbox, partners};
+use crate::store::{AnyConnection, OrRefused, enrollments, incentives, outbox, partners};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EnrollmentDto {
@@ -199,11 +199,10 @@ pub async fn submit(
             now,
         };
         let e = Enrollment::submit(&partner, latest.as_ref(), form, review)?;
-        enrollments::insert(conn, &e).map_err(|err| match err {
-            StoreError::Duplicate => ApiError::from(DomainError::AlreadyEnrolled(
+        enrollments::insert(conn, &e).or_refused(|| {
+            DomainError::AlreadyEnrolled(
                 "an indirect reseller enrollment was submitted meanwhile".into(),
-            )),
-            other => other.into(),
+            )
         })?;
         events::record(
             conn,

@@ -334,6 +334,8 @@ impl From<DomainError> for ApiError {
                     .collect(),
             ),
             DomainError::AlreadyEnrolled(_) => ApiError::conflict("already_enrolled", detail),
+            DomainError::PartnerExists(_) => ApiError::conflict("partner_exists", detail),
+            DomainError::ProviderExists(_) => ApiError::conflict("provider_exists", detail),
             DomainError::InvalidState(_) => ApiError::conflict("invalid_state", detail),
             DomainError::Irreversible => ApiError::conflict("irreversible", detail),
             DomainError::EnrollmentNotApproved => {
@@ -410,6 +412,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::Unavailable(cause) => ApiError::unavailable(cause),
+            StoreError::Refused(refusal) => ApiError::from(refusal),
             other => ApiError::internal(other),
         }
     }

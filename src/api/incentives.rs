@@ -19,7 +19,7 @@ use crate::domain::event::EventType;
 use crate::domain::incentive::{self, IncentiveEnrollment, IncentiveInvitation};
 use crate::domain::program::Program;
 use crate::state::AppState;
-use crate::store::{StoreError, incentives, partners};
+use crate::store::{OrRefused, incentives, partners};
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -175,12 +175,11 @@ pub async fn enroll(
             caller.sub.clone(),
             now,
         )?;
-        incentives::insert_enrollment(conn, id, &e).map_err(|err| match err {
-            StoreError::Duplicate => ApiError::from(DomainError::AlreadyEnrolled(format!(
+        incentives::insert_enrollment(conn, id, &e).or_refused(|| {
+            DomainError::AlreadyEnrolled(format!(
                 "already enrolled in the {} incentive program",
                 program.name()
-            ))),
-            other => other.into(),
+            ))
         })?;
         events::record(
             conn,

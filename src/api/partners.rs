@@ -11,13 +11,14 @@ use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, U
 use super::events;
 use super::extract::{ApiJson, Fields, path_tenant};
 use super::idempotency::{Answer, Once};
+use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::event::EventType;
 use crate::domain::partner::{Partner, ProfileChanges, StandingChanges};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, MpnId, TenantId};
 use crate::state::AppState;
-use crate::store::{AnyConnection, StoreError, partners, providers};
+use crate::store::{AnyConnection, OrRefused, partners, providers};
 
 /// A partner as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -221,12 +222,8 @@ pub async fn register(
                 "this tenant is registered as an indirect provider",
             ));
         }
-        partners::insert(conn, &partner).map_err(|e| match e {
-            StoreError::Duplicate => ApiError::conflict(
-                "partner_exists",
-                "a partner is already registered for this tenant",
-            ),
-            other => other.into(),
+        partners::insert(conn, &partner).or_refused(|| {
+            DomainError::PartnerExists("a partner is already registered for this tenant".into())
         })?;
         events::record(
             conn,

@@ -23,7 +23,7 @@ use crate::domain::notification::{Notification, NotificationKind};
 use crate::domain::provider::ProviderRelationship;
 use crate::domain::values::{TenantId, Text};
 use crate::state::AppState;
-use crate::store::{AnyConnection, StoreError, outbox, partners, partnerships, providers};
+use crate::store::{AnyConnection, OrRefused, outbox, partners, partnerships, providers};
 use crate::token;
 
 /// The e-mail the service drafted and queued (R15, R17, R30).
@@ -233,11 +233,10 @@ pub async fn invite(
             expires_at: invitation::expiry(now),
             created_at: now,
         };
-        partnerships::insert_invitation(conn, &inv).map_err(|e| match e {
-            StoreError::Duplicate => ApiError::from(DomainError::InvitationPending(
+        partnerships::insert_invitation(conn, &inv).or_refused(|| {
+            DomainError::InvitationPending(
                 "an open partnership invitation for this partner exists".into(),
-            )),
-            other => other.into(),
+            )
         })?;
         let note = Notification {
             id: Uuid::now_v7(),
@@ -431,10 +430,8 @@ pub async fn accept(
             provider_id: inv.provider_id,
             established_at: now,
         };
-        partnerships::insert_relationship(conn, &relationship).map_err(|e| match e {
-            StoreError::Duplicate => ApiError::from(DomainError::RelationshipExists),
-            other => other.into(),
-        })?;
+        partnerships::insert_relationship(conn, &relationship)
+            .or_refused(|| DomainError::RelationshipExists)?;
         let provider = providers::find(conn, inv.provider_id)?
             .ok_or_else(|| ApiError::not_found("the provider is gone"))?;
         let data = PartnershipInvitationDto::new(&inv, now);

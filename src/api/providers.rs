@@ -19,7 +19,7 @@ use crate::domain::provider::{self, Provider, Service};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, TenantId};
 use crate::state::AppState;
-use crate::store::{AnyConnection, StoreError, partners, partnerships, providers};
+use crate::store::{AnyConnection, OrRefused, partners, partnerships, providers};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProviderDto {
@@ -172,12 +172,8 @@ pub async fn register(
                 "this tenant is registered as a partner",
             ));
         }
-        providers::insert(conn, &p).map_err(|e| match e {
-            StoreError::Duplicate => ApiError::conflict(
-                "provider_exists",
-                "a provider is already registered for this tenant",
-            ),
-            other => other.into(),
+        providers::insert(conn, &p).or_refused(|| {
+            DomainError::ProviderExists("a provider is already registered for this tenant".into())
         })?;
         events::record(
             conn,

@@ -11,6 +11,12 @@ pub enum DomainError {
     ProfileIncomplete(Vec<&'static str>),
     #[error("{0}")]
     AlreadyEnrolled(String),
+    /// One kind per tenant: the tenant is a partner already (or now).
+    #[error("{0}")]
+    PartnerExists(String),
+    /// One kind per tenant: the tenant is a provider already (or now).
+    #[error("{0}")]
+    ProviderExists(String),
     #[error("{0}")]
     InvalidState(String),
     /// R9: an approved enrollment cannot be removed.

@@ -214,6 +214,11 @@ impl CustomerInvitationStatus {
         Self::ALL.into_iter().find(|s| s.name() == name)
     }
 
+    /// The statuses whose link still works, until `expires_at` (the store filters by them).
+    pub fn open() -> impl Iterator<Item = CustomerInvitationStatus> {
+        Self::ALL.into_iter().filter(|s| s.is_open())
+    }
+
     /// A link can be accepted while draft or sent.
     pub fn is_open(self) -> bool {
         match self {

@@ -11,7 +11,10 @@ use crate::domain::invitation::{CustomerInvitation, CustomerInvitationStatus};
 use crate::domain::values::TenantId;
 use crate::sealing::DataKey;
 
-const OPEN: [&str; 2] = ["draft", "sent"];
+/// The open statuses, as the domain defines them (R17: a link works while draft or sent).
+fn open() -> Vec<&'static str> {
+    CustomerInvitationStatus::open().map(|s| s.name()).collect()
+}
 
 /// `StoreError::Duplicate` when an open invitation for the same customer exists.
 pub fn insert(
@@ -51,7 +54,7 @@ pub fn close_expired(
         inv::table
             .filter(inv::partner_id.eq(partner.to_string()))
             .filter(inv::customer_id.eq(customer.to_string()))
-            .filter(inv::status.eq_any(OPEN))
+            .filter(inv::status.eq_any(open()))
             .filter(inv::expires_at.le(naive(now))),
     )
     .set(inv::status.eq(CustomerInvitationStatus::Expired.name()))
@@ -67,7 +70,7 @@ pub fn open_exists(
     let n: i64 = inv::table
         .filter(inv::partner_id.eq(partner.to_string()))
         .filter(inv::customer_id.eq(customer.to_string()))
-        .filter(inv::status.eq_any(OPEN))
+        .filter(inv::status.eq_any(open()))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -99,7 +102,7 @@ pub fn list(
     now: DateTime<Utc>,
     page: &PageRequest,
 ) -> Result<Page<CustomerInvitation>, StoreError> {
-    use CustomerInvitationStatus::*;
+    use CustomerInvitationStatus::Expired;
     let mut query = inv::table
         .filter(inv::partner_id.eq(partner.to_string()))
         .order(inv::id.asc())
@@ -110,17 +113,18 @@ pub fn list(
         query = query.filter(inv::id.gt(after.clone()));
     }
     let now = naive(now);
+    // Open statuses past `expires_at` read as expired (`CustomerInvitation::effective_status`).
     query = match status {
         None => query,
-        Some(open @ (Draft | Sent)) => query
-            .filter(inv::status.eq(open.name()))
-            .filter(inv::expires_at.gt(now)),
         Some(Expired) => query.filter(
             inv::status
                 .eq(Expired.name())
-                .or(inv::status.eq_any(OPEN).and(inv::expires_at.le(now))),
+                .or(inv::status.eq_any(open()).and(inv::expires_at.le(now))),
         ),
-        Some(closed @ (Accepted | Revoked)) => query.filter(inv::status.eq(closed.name())),
+        Some(open) if open.is_open() => query
+            .filter(inv::status.eq(open.name()))
+            .filter(inv::expires_at.gt(now)),
+        Some(closed) => query.filter(inv::status.eq(closed.name())),
     };
     paginate(query.load(conn)?, page, |r| &r.id).try_map(|r| r.open(key))
 }

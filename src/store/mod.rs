@@ -51,6 +51,30 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A constraint refused the change, and the domain says what that means here.
+    #[error(transparent)]
+    Refused(#[from] crate::domain::DomainError),
+}
+
+/// What a unique key's refusal means to the caller: one way for every race a constraint decides
+/// (STYLE.md "A constraint backs every race").
+pub trait OrRefused<T> {
+    fn or_refused(
+        self,
+        refusal: impl FnOnce() -> crate::domain::DomainError,
+    ) -> Result<T, StoreError>;
+}
+
+impl<T> OrRefused<T> for Result<T, StoreError> {
+    fn or_refused(
+        self,
+        refusal: impl FnOnce() -> crate::domain::DomainError,
+    ) -> Result<T, StoreError> {
+        match self {
+            Err(StoreError::Duplicate) => Err(StoreError::Refused(refusal())),
+            other => other,
+        }
+    }
 }
 
 impl From<DieselError> for StoreError {

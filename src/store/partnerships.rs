@@ -13,7 +13,8 @@ use crate::domain::invitation::{PartnershipInvitation, PartnershipStatus};
 use crate::domain::provider::ProviderRelationship;
 use crate::domain::values::TenantId;
 
-const PENDING: &str = "pending";
+/// The one open status of a partnership invitation, as the domain names it.
+const PENDING: PartnershipStatus = PartnershipStatus::Pending;
 
 /// `StoreError::Duplicate` when an open invitation for the pair exists.
 pub fn insert_invitation(
@@ -51,7 +52,7 @@ pub fn close_expired(
         inv::table
             .filter(inv::provider_id.eq(provider.to_string()))
             .filter(inv::partner_id.eq(partner.to_string()))
-            .filter(inv::status.eq(PENDING))
+            .filter(inv::status.eq(PENDING.name()))
             .filter(inv::expires_at.le(naive(now))),
     )
     .set(inv::status.eq(PartnershipStatus::Expired.name()))
@@ -67,7 +68,7 @@ pub fn pending_exists(
     let n: i64 = inv::table
         .filter(inv::provider_id.eq(provider.to_string()))
         .filter(inv::partner_id.eq(partner.to_string()))
-        .filter(inv::status.eq(PENDING))
+        .filter(inv::status.eq(PENDING.name()))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -81,7 +82,7 @@ pub fn update_if_pending(
     let n = diesel::update(
         inv::table
             .filter(inv::id.eq(i.id.to_string()))
-            .filter(inv::status.eq(PENDING)),
+            .filter(inv::status.eq(PENDING.name())),
     )
     .set(inv::status.eq(i.status.name()))
     .execute(conn)?;
@@ -109,12 +110,12 @@ pub fn list_invitations(
     query = match status {
         None => query,
         Some(PartnershipStatus::Pending) => query
-            .filter(inv::status.eq(PENDING))
+            .filter(inv::status.eq(PENDING.name()))
             .filter(inv::expires_at.gt(now)),
         Some(PartnershipStatus::Expired) => query.filter(
             inv::status
                 .eq(PartnershipStatus::Expired.name())
-                .or(inv::status.eq(PENDING).and(inv::expires_at.le(now))),
+                .or(inv::status.eq(PENDING.name()).and(inv::expires_at.le(now))),
         ),
         Some(other @ (PartnershipStatus::Accepted | PartnershipStatus::Declined)) => {
             query.filter(inv::status.eq(other.name()))
