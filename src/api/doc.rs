@@ -8,6 +8,7 @@ use super::error::{
     BadRequest, Conflict, FieldError, Forbidden, Gone, NotFound, Problem, Unauthenticated,
     Unprocessable,
 };
+use super::error_code::ErrorCode;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -139,6 +140,90 @@ pub fn qualify_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
                     *id = format!("{tag}_{id}");
                 }
             }
+        }
+    }
+}
+
+/// The code a problem response is about: the first code its description names in backticks,
+/// else the usual one for its status.
+fn code_of(status: &str, description: &str) -> Option<ErrorCode> {
+    let named = description
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find_map(ErrorCode::from_name);
+    named.or(match status {
+        "400" => Some(ErrorCode::BadRequest),
+        "401" => Some(ErrorCode::Unauthenticated),
+        "403" => Some(ErrorCode::Forbidden),
+        "404" => Some(ErrorCode::NotFound),
+        "405" => Some(ErrorCode::MethodNotAllowed),
+        "409" => Some(ErrorCode::InvalidState),
+        "410" => Some(ErrorCode::InvitationExpired),
+        "413" => Some(ErrorCode::PayloadTooLarge),
+        "414" => Some(ErrorCode::UriTooLong),
+        "415" => Some(ErrorCode::UnsupportedMediaType),
+        "422" => Some(ErrorCode::ValidationFailed),
+        "429" => Some(ErrorCode::RateLimited),
+        "431" => Some(ErrorCode::RequestHeaderFieldsTooLarge),
+        "500" => Some(ErrorCode::Internal),
+        "503" => Some(ErrorCode::Unavailable),
+        _ => None,
+    })
+}
+
+fn problem_example(code: ErrorCode) -> serde_json::Value {
+    serde_json::json!({
+        "type": format!("urn:csp-transition:problem:{}", code.name()),
+        "title": code.title(),
+        "status": code.status().as_u16(),
+        "detail": format!("{} (example)", code.title()),
+        "code": code.name(),
+    })
+}
+
+fn add_example(status: &str, response: &mut utoipa::openapi::RefOr<utoipa::openapi::Response>) {
+    let utoipa::openapi::RefOr::T(response) = response else {
+        return;
+    };
+    let Some(code) = code_of(status, &response.description) else {
+        return;
+    };
+    if let Some(content) = response.content.get_mut("application/problem+json") {
+        content.example = Some(problem_example(code));
+    }
+}
+
+/// Each problem response shows an example of its own code (Swagger UI would otherwise show one
+/// example for all of them).
+pub fn add_problem_examples(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            for (status, response) in op.responses.responses.iter_mut() {
+                add_example(status, response);
+            }
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        for (name, response) in components.responses.iter_mut() {
+            let status = match name.as_str() {
+                "BadRequest" => "400",
+                "Unauthenticated" => "401",
+                "Forbidden" => "403",
+                "NotFound" => "404",
+                "Conflict" => "409",
+                "Gone" => "410",
+                "Unprocessable" => "422",
+                _ => "",
+            };
+            add_example(status, response);
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder};
 
+use super::error_code::ErrorCode;
 use crate::domain::DomainError;
 use crate::domain::access::Denial;
 use crate::store::StoreError;
@@ -35,24 +36,15 @@ impl FieldError {
     }
 }
 
-/// An RFC 9457 problem document.
+/// An RFC 9457 problem document. Each response documents an example of its own `code`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({
-    "type": "urn:csp-transition:problem:profile_incomplete",
-    "title": "Partner profile incomplete",
-    "status": 422,
-    "detail": "the partner profile is incomplete: mpn_id must be set",
-    "code": "profile_incomplete",
-    "errors": [{"field": "mpn_id", "message": "must be set before enrolling"}]
-}))]
 pub struct Problem {
     #[serde(rename = "type")]
     pub problem_type: String,
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable, machine-readable error code (API.md "Error codes").
-    pub code: String,
+    pub code: ErrorCode,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// R25: why a capability was denied (`action_not_permitted` only).
@@ -67,8 +59,7 @@ pub struct ApiError(Box<Failure>);
 
 #[derive(Debug)]
 pub struct Failure {
-    status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     detail: String,
     errors: Vec<FieldError>,
     reason: Option<&'static str>,
@@ -95,9 +86,8 @@ impl std::ops::DerefMut for ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> ApiError {
         ApiError(Box::new(Failure {
-            status,
             code,
             detail: detail.into(),
             errors: Vec::new(),
@@ -120,36 +110,27 @@ impl ApiError {
     }
 
     pub fn unauthenticated(detail: impl Into<String>) -> ApiError {
-        let mut e = ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail);
+        let mut e = ApiError::new(ErrorCode::Unauthenticated, detail);
         e.bearer_challenge = true;
         e
     }
 
     pub fn not_found(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", detail)
+        ApiError::new(ErrorCode::NotFound, detail)
     }
 
     pub fn bad_request(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+        ApiError::new(ErrorCode::BadRequest, detail)
     }
 
     pub fn validation(errors: Vec<FieldError>) -> ApiError {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         let detail = format!("invalid value for {}", fields.join(", "));
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            detail,
-        )
-        .with_errors(errors)
+        ApiError::new(ErrorCode::ValidationFailed, detail).with_errors(errors)
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> ApiError {
         ApiError::validation(vec![FieldError::new(field, message)])
-    }
-
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, code, detail)
     }
 
     /// A conditional save affected no row: another request changed the `what` first.
@@ -157,8 +138,8 @@ impl ApiError {
         if saved {
             Ok(())
         } else {
-            Err(ApiError::conflict(
-                "invalid_state",
+            Err(ApiError::new(
+                ErrorCode::InvalidState,
                 format!("the {what} changed meanwhile; read it again"),
             ))
         }
@@ -166,8 +147,7 @@ impl ApiError {
 
     pub fn method_not_allowed(allow: String) -> ApiError {
         let mut e = ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             format!("this resource allows {allow}"),
         );
         e.allow = Some(allow);
@@ -176,19 +156,14 @@ impl ApiError {
 
     /// A 500 whose cause goes to the log only.
     pub fn internal(cause: impl fmt::Display) -> ApiError {
-        let mut e = ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "an unexpected error occurred",
-        );
+        let mut e = ApiError::new(ErrorCode::Internal, "an unexpected error occurred");
         e.cause = Some(cause.to_string());
         e
     }
 
     pub fn unavailable(cause: impl fmt::Display) -> ApiError {
         let mut e = ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "the service cannot reach its database; try again shortly",
         );
         e.cause = Some(cause.to_string());
@@ -198,102 +173,63 @@ impl ApiError {
 
     pub fn idempotency_key_reused() -> ApiError {
         ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was used for a different request",
         )
     }
 
     pub fn idempotency_key_in_use() -> ApiError {
-        let mut e = ApiError::conflict(
-            "idempotency_key_in_use",
+        let mut e = ApiError::new(
+            ErrorCode::IdempotencyKeyInUse,
             "a request with this Idempotency-Key is still running; retry shortly",
         );
         e.retry_after = Some(1);
         e
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.code
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.code.status()
     }
 
     pub fn problem(&self) -> Problem {
         Problem {
-            problem_type: format!("urn:csp-transition:problem:{}", self.code),
-            title: title(self.code).to_owned(),
-            status: self.status.as_u16(),
+            problem_type: format!("urn:csp-transition:problem:{}", self.code.name()),
+            title: self.code.title().to_owned(),
+            status: self.status().as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: self.code,
             errors: self.errors.clone(),
             reason: self.reason.map(str::to_owned),
         }
     }
 }
 
-/// A short, fixed summary per code (RFC 9457 `title`).
-fn title(code: &str) -> &'static str {
-    match code {
-        "unauthenticated" => "Authentication required",
-        "forbidden" => "Not allowed for your roles",
-        "tenant_mismatch" => "Another tenant's resource",
-        "not_found" => "Not found",
-        "validation_failed" => "Validation failed",
-        "bad_request" => "Bad request",
-        "partner_exists" => "Partner already registered",
-        "provider_exists" => "Provider already registered",
-        "not_eligible" => "Not eligible",
-        "profile_incomplete" => "Partner profile incomplete",
-        "already_enrolled" => "Already enrolled",
-        "invalid_state" => "Not allowed in the current state",
-        "irreversible" => "Irreversible",
-        "enrollment_not_approved" => "Enrollment not approved",
-        "agreement_version_mismatch" => "Agreement version mismatch",
-        "already_accepted" => "Agreement already accepted",
-        "indirect_reseller_not_active" => "Indirect reseller not active",
-        "incentive_not_invited" => "Not invited to the incentive program",
-        "invalid_invitation_token" => "Invitation token does not match",
-        "invitation_expired" => "Invitation expired",
-        "invitation_pending" => "Invitation already open",
-        "relationship_exists" => "Provider already in the list",
-        "invitation_link_missing" => "Invitation link missing",
-        "no_provider_relationship" => "No active provider relationship",
-        "direct_bill_required" => "Direct bill required",
-        "already_indirect" => "Already an indirect reseller customer",
-        "wrong_customer" => "Invitation for another customer",
-        "store_for_business_unsupported" => "Store for Business customer",
-        "idempotency_key_reused" => "Idempotency key reused",
-        "idempotency_key_in_use" => "Idempotency key in use",
-        "method_not_allowed" => "Method not allowed",
-        "payload_too_large" => "Payload too large",
-        "unsupported_media_type" => "Unsupported media type",
-        "uri_too_long" => "URI too long",
-        "request_header_fields_too_large" => "Request header fields too large",
-        "unavailable" => "Service unavailable",
-        "internal" => "Internal error",
-        _ => "Request failed",
-    }
-}
-
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status().as_u16(),
+            self.code.name(),
+            self.detail
+        )
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.code.status()
     }
 
     fn error_response(&self) -> HttpResponse {
         if let Some(cause) = &self.cause {
-            tracing::error!(code = self.code, status = self.status.as_u16(), cause = %cause, "request failed");
+            tracing::error!(code = self.code.name(), status = self.status().as_u16(), cause = %cause, "request failed");
         }
-        let mut response = HttpResponse::build(self.status);
+        let mut response = HttpResponse::build(self.status());
         response.insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -317,12 +253,9 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> ApiError {
         let detail = e.to_string();
         match e {
-            DomainError::NotEligible(_) => {
-                ApiError::new(StatusCode::FORBIDDEN, "not_eligible", detail)
-            }
+            DomainError::NotEligible(_) => ApiError::new(ErrorCode::NotEligible, detail),
             DomainError::ProfileIncomplete(fields) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "profile_incomplete",
+                ErrorCode::ProfileIncomplete,
                 detail,
             )
             .with_errors(
@@ -333,59 +266,49 @@ impl From<DomainError> for ApiError {
                     })
                     .collect(),
             ),
-            DomainError::AlreadyEnrolled(_) => ApiError::conflict("already_enrolled", detail),
-            DomainError::PartnerExists(_) => ApiError::conflict("partner_exists", detail),
-            DomainError::ProviderExists(_) => ApiError::conflict("provider_exists", detail),
-            DomainError::InvalidState(_) => ApiError::conflict("invalid_state", detail),
-            DomainError::Irreversible => ApiError::conflict("irreversible", detail),
+            DomainError::AlreadyEnrolled(_) => ApiError::new(ErrorCode::AlreadyEnrolled, detail),
+            DomainError::PartnerExists(_) => ApiError::new(ErrorCode::PartnerExists, detail),
+            DomainError::ProviderExists(_) => ApiError::new(ErrorCode::ProviderExists, detail),
+            DomainError::InvalidState(_) => ApiError::new(ErrorCode::InvalidState, detail),
+            DomainError::Irreversible => ApiError::new(ErrorCode::Irreversible, detail),
             DomainError::EnrollmentNotApproved => {
-                ApiError::conflict("enrollment_not_approved", detail)
+                ApiError::new(ErrorCode::EnrollmentNotApproved, detail)
             }
-            DomainError::AgreementVersionMismatch { .. } => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "agreement_version_mismatch",
-                detail,
-            )
-            .with_errors(vec![FieldError::new(
-                "agreement_version",
-                "is not the current version",
-            )]),
-            DomainError::AlreadyAccepted => ApiError::conflict("already_accepted", detail),
-            DomainError::IndirectResellerNotActive => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "indirect_reseller_not_active",
-                detail,
-            ),
-            DomainError::IncentiveNotInvited => ApiError::conflict("incentive_not_invited", detail),
+            DomainError::AgreementVersionMismatch { .. } => {
+                ApiError::new(ErrorCode::AgreementVersionMismatch, detail).with_errors(vec![
+                    FieldError::new("agreement_version", "is not the current version"),
+                ])
+            }
+            DomainError::AlreadyAccepted => ApiError::new(ErrorCode::AlreadyAccepted, detail),
+            DomainError::IndirectResellerNotActive => {
+                ApiError::new(ErrorCode::IndirectResellerNotActive, detail)
+            }
+            DomainError::IncentiveNotInvited => {
+                ApiError::new(ErrorCode::IncentiveNotInvited, detail)
+            }
             DomainError::InvalidInvitationToken => {
-                ApiError::new(StatusCode::NOT_FOUND, "invalid_invitation_token", detail)
+                ApiError::new(ErrorCode::InvalidInvitationToken, detail)
             }
             DomainError::InvitationExpired(_) => {
-                ApiError::new(StatusCode::GONE, "invitation_expired", detail)
+                ApiError::new(ErrorCode::InvitationExpired, detail)
             }
-            DomainError::InvitationPending(_) => ApiError::conflict("invitation_pending", detail),
-            DomainError::RelationshipExists => ApiError::conflict("relationship_exists", detail),
-            DomainError::InvitationLinkMissing(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invitation_link_missing",
-                detail,
-            )
-            .with_errors(vec![FieldError::new(
-                "body",
-                "must contain the invitation link unchanged",
-            )]),
+            DomainError::InvitationPending(_) => {
+                ApiError::new(ErrorCode::InvitationPending, detail)
+            }
+            DomainError::RelationshipExists => ApiError::new(ErrorCode::RelationshipExists, detail),
+            DomainError::InvitationLinkMissing(_) => {
+                ApiError::new(ErrorCode::InvitationLinkMissing, detail).with_errors(vec![
+                    FieldError::new("body", "must contain the invitation link unchanged"),
+                ])
+            }
             DomainError::NoProviderRelationship => {
-                ApiError::conflict("no_provider_relationship", detail)
+                ApiError::new(ErrorCode::NoProviderRelationship, detail)
             }
-            DomainError::DirectBillRequired => {
-                ApiError::new(StatusCode::FORBIDDEN, "direct_bill_required", detail)
-            }
-            DomainError::AlreadyIndirect => ApiError::conflict("already_indirect", detail),
-            DomainError::WrongCustomer => {
-                ApiError::new(StatusCode::FORBIDDEN, "wrong_customer", detail)
-            }
+            DomainError::DirectBillRequired => ApiError::new(ErrorCode::DirectBillRequired, detail),
+            DomainError::AlreadyIndirect => ApiError::new(ErrorCode::AlreadyIndirect, detail),
+            DomainError::WrongCustomer => ApiError::new(ErrorCode::WrongCustomer, detail),
             DomainError::StoreForBusinessUnsupported => {
-                ApiError::conflict("store_for_business_unsupported", detail)
+                ApiError::new(ErrorCode::StoreForBusinessUnsupported, detail)
             }
         }
     }
@@ -395,15 +318,12 @@ impl From<Denial> for ApiError {
     fn from(d: Denial) -> ApiError {
         match d {
             Denial::TenantMismatch => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "tenant_mismatch",
+                ErrorCode::TenantMismatch,
                 "the path names a tenant other than the one your token acts for",
             ),
-            Denial::Forbidden => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "your roles do not allow this action",
-            ),
+            Denial::Forbidden => {
+                ApiError::new(ErrorCode::Forbidden, "your roles do not allow this action")
+            }
         }
     }
 }

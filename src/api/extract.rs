@@ -6,7 +6,6 @@ use std::pin::Pin;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::StatusCode;
 use actix_web::http::Uri;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::uri::PathAndQuery;
@@ -18,6 +17,7 @@ use utoipa::IntoParams;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use super::error::{ApiError, FieldError};
+use super::error_code::ErrorCode;
 use crate::domain::values::{TenantId, ValueError};
 use crate::store::page::{PageRequest, decode_cursor};
 
@@ -44,15 +44,13 @@ impl<T: DeserializeOwned + Validate> ApiJson<T> {
         let content_type = self.content_type.as_deref().unwrap_or("");
         if !is_json(content_type) {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the body as Content-Type: application/json",
             ));
         }
         if !is_utf8(content_type) {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "a JSON body must be UTF-8: send charset=utf-8 or no charset",
             ));
         }
@@ -74,8 +72,7 @@ impl<T: 'static> FromRequest for ApiJson<T> {
         Box::pin(async move {
             let body = body.await.map_err(|e| match e.as_error::<PayloadError>() {
                 Some(PayloadError::Overflow) => ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     format!("the body must be at most {BODY_LIMIT} bytes"),
                 ),
                 _ => ApiError::bad_request(format!("the body could not be read: {e}")),

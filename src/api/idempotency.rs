@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::caller::Caller;
 use super::error::{ApiError, FieldError};
+use super::error_code::ErrorCode;
 use crate::state::AppState;
 use crate::store::AnyConnection;
 use crate::store::idempotency::{self, Claim, Scope, StoredAnswer};
@@ -195,7 +196,7 @@ fn stored_refusal(e: &ApiError) -> Option<StoredAnswer> {
     let status = e.status();
     let own = matches!(
         e.code(),
-        "idempotency_key_in_use" | "idempotency_key_reused"
+        ErrorCode::IdempotencyKeyInUse | ErrorCode::IdempotencyKeyReused
     );
     (status.is_client_error() && !own).then(|| StoredAnswer {
         status: status.as_u16(),

@@ -25,7 +25,6 @@ use actix_web::dev::{
     AppConfig, RequestHead, Server, Service, ServiceFactory, ServiceRequest, ServiceResponse,
     fn_service,
 };
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::rt::net::TcpStream;
 use actix_web::web::BytesMut;
@@ -33,6 +32,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use uuid::Uuid;
 
 use super::error::ApiError;
+use super::error_code::ErrorCode;
 
 /// The longest request target (URI) served, in bytes.
 pub const MAX_URI: usize = 8 * 1024;
@@ -69,13 +69,11 @@ impl Refusal {
     pub fn error(self) -> ApiError {
         match self {
             Refusal::UriTooLong => ApiError::new(
-                StatusCode::URI_TOO_LONG,
-                "uri_too_long",
+                ErrorCode::UriTooLong,
                 format!("the URI must be at most {MAX_URI} bytes"),
             ),
             Refusal::HeadersTooLarge => ApiError::new(
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                "request_header_fields_too_large",
+                ErrorCode::RequestHeaderFieldsTooLarge,
                 format!("the request headers must be at most {MAX_HEADERS} bytes in all"),
             ),
             Refusal::Malformed => ApiError::bad_request("the request is not valid HTTP/1.1"),

@@ -8,6 +8,7 @@ pub mod customers;
 pub mod doc;
 pub mod enrollment;
 pub mod error;
+pub mod error_code;
 pub mod events;
 pub mod extract;
 pub mod fallback;

@@ -8,6 +8,7 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::error_code::ErrorCode;
 use super::events;
 use super::extract::{ApiJson, Fields, path_tenant};
 use super::idempotency::{Answer, Once};
@@ -217,8 +218,8 @@ pub async fn register(
     };
     once.write(&state, caller, move |conn, caller| {
         if providers::exists(conn, partner.tenant_id)? {
-            return Err(ApiError::conflict(
-                "provider_exists",
+            return Err(ApiError::new(
+                ErrorCode::ProviderExists,
                 "this tenant is registered as an indirect provider",
             ));
         }

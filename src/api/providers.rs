@@ -8,6 +8,7 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::error_code::ErrorCode;
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
@@ -167,8 +168,8 @@ pub async fn register(
     };
     once.write(&state, caller, move |conn, caller| {
         if partners::find(conn, p.tenant_id)?.is_some() {
-            return Err(ApiError::conflict(
-                "partner_exists",
+            return Err(ApiError::new(
+                ErrorCode::PartnerExists,
                 "this tenant is registered as a partner",
             ));
         }

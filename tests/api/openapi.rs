@@ -41,3 +41,52 @@ fn every_operation_documents_auth_and_problems() {
         }
     }
 }
+
+/// Each problem response shows an example of its own code, with that code's status, and
+/// `Problem.code` lists the codes (API.md "Error codes").
+#[test]
+fn problem_responses_show_their_own_code() {
+    let doc = serde_json::to_value(csp_transition::startup::openapi()).unwrap();
+    let codes: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("ErrorCode is an enum")
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for code in [
+        "tenant_mismatch",
+        "idempotency_key_in_use",
+        "unavailable",
+        "rate_limited",
+    ] {
+        assert!(codes.contains(&code), "{code}");
+    }
+    let resolve = |r: &serde_json::Value| -> serde_json::Value {
+        match r["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference.rsplit('/').next().unwrap();
+                doc["components"]["responses"][name].clone()
+            }
+            None => r.clone(),
+        }
+    };
+    let mut seen = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let response = resolve(response);
+                let Some(problem) = response["content"].get("application/problem+json") else {
+                    continue;
+                };
+                let example = &problem["example"];
+                let code = example["code"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{method} {path} {status}: no example code"));
+                assert!(codes.contains(&code), "{method} {path} {status}: {code}");
+                assert_eq!(example["status"].to_string(), *status, "{method} {path}");
+                seen.insert(code.to_owned());
+            }
+        }
+    }
+    assert!(seen.len() > 10, "examples of many codes, not one: {seen:?}");
+}
