@@ -117,6 +117,28 @@ pub fn add_idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// A body documented as optional ("Optional; may be empty") is `required: false`, so a
+/// generated client may leave it out (an empty body reads as `{}`).
+pub fn mark_optional_bodies(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::Required;
+    for item in doc.paths.paths.values_mut() {
+        let operations = [&mut item.post, &mut item.put, &mut item.patch];
+        for body in operations
+            .into_iter()
+            .flatten()
+            .filter_map(|op| op.request_body.as_mut())
+        {
+            if body
+                .description
+                .as_deref()
+                .is_some_and(|d| d.starts_with("Optional"))
+            {
+                body.required = Some(Required::False);
+            }
+        }
+    }
+}
+
 /// Operation ids carry their tag (`partners_register`, `providers_register`), so they are unique
 /// across the document as OpenAPI requires, though handlers in different modules share names.
 pub fn qualify_operation_ids(doc: &mut utoipa::openapi::OpenApi) {

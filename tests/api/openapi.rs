@@ -90,3 +90,18 @@ fn problem_responses_show_their_own_code() {
     }
     assert!(seen.len() > 10, "examples of many codes, not one: {seen:?}");
 }
+
+#[test]
+fn optional_bodies_are_not_required() {
+    let doc = serde_json::to_value(csp_transition::startup::openapi()).unwrap();
+    let body = |path: &str| doc["paths"][path]["post"]["requestBody"]["required"].clone();
+    assert_eq!(
+        body("/v1/partners/{partner_id}/indirect-reseller-enrollment"),
+        false
+    );
+    assert_eq!(
+        body("/v1/partners/{partner_id}/customer-invitations/{invitation_id}/done"),
+        false
+    );
+    assert_eq!(body("/v1/partners"), true);
+}
