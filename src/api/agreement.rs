@@ -52,6 +52,7 @@ pub struct AcceptAgreement {
 /// R10: who accepted which version, and when.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AcceptanceDto {
+    #[schema(format = "uuid")]
     pub id: String,
     #[schema(example = "2026-10")]
     pub agreement_version: String,

@@ -16,6 +16,7 @@ use crate::store::models::{EventRow, utc};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEvent {
+    #[schema(format = "uuid")]
     pub id: String,
     pub at: DateTime<Utc>,
     #[schema(example = "alice@contoso.com")]
@@ -23,8 +24,10 @@ pub struct AuditEvent {
     pub actor_tenant: String,
     /// The roles the actor's token carried.
     #[schema(example = json!(["GlobalAdmin"]))]
+    #[schema(value_type = Vec<crate::domain::role::Role>)]
     pub actor_roles: Vec<String>,
     #[schema(example = "enrollment.submitted")]
+    #[schema(value_type = crate::domain::event::EventType)]
     pub action: String,
     #[schema(example = "enrollment/0193a1d2-7c1e-7a4b-9f00-5c2e3d4b1a00")]
     pub subject: String,

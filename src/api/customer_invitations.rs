@@ -37,18 +37,22 @@ use crate::token;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerInvitationDto {
+    #[schema(format = "uuid")]
     pub id: String,
     #[schema(format = "uuid")]
     pub partner_id: String,
     #[schema(format = "uuid")]
     pub provider_id: String,
     /// Null for a new customer.
+    #[schema(format = "uuid")]
     pub customer_id: Option<String>,
     /// `new_customer` or `move_customer`.
     #[schema(example = "move_customer")]
+    #[schema(value_type = crate::domain::invitation::CustomerInvitationKind)]
     pub kind: String,
     /// `draft`, `sent`, `accepted`, `revoked` or `expired`.
     #[schema(example = "draft")]
+    #[schema(value_type = crate::domain::invitation::CustomerInvitationStatus)]
     pub status: String,
     /// The personalised link (R17); null for roles that may not act on it (API.md "Secrets at
     /// rest"), whose `email.body` shows `[link hidden]` in its place.
@@ -110,6 +114,7 @@ pub struct CustomerInvitationPage {
 /// What a customer link offers, for the customer to decide.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerInvitationView {
+    #[schema(format = "uuid")]
     pub id: String,
     #[schema(format = "uuid")]
     pub partner_id: String,
@@ -117,8 +122,11 @@ pub struct CustomerInvitationView {
     #[schema(format = "uuid")]
     pub provider_id: String,
     pub provider_name: String,
+    #[schema(value_type = crate::domain::invitation::CustomerInvitationKind)]
     pub kind: String,
+    #[schema(format = "uuid")]
     pub customer_id: Option<String>,
+    #[schema(value_type = crate::domain::invitation::CustomerInvitationStatus)]
     pub status: String,
     pub expires_at: DateTime<Utc>,
 }
@@ -393,7 +401,7 @@ pub async fn list(
 /// Edit the drafted e-mail; the link must stay in the body unchanged (R17).
 #[utoipa::path(
     tag = "customer invitations",
-    params(("partner_id" = String, Path, format = "uuid"), ("invitation_id" = String, Path)),
+    params(("partner_id" = String, Path, format = "uuid"), ("invitation_id" = String, Path, format = "uuid")),
     request_body = EditEmail,
     responses(
         (status = 200, body = CustomerInvitationDto),
@@ -436,7 +444,7 @@ pub async fn edit_email(
 /// "Done": the invitation is sent; with a recipient the e-mail goes to the outbox (R17, R30).
 #[utoipa::path(
     tag = "customer invitations",
-    params(("partner_id" = String, Path, format = "uuid"), ("invitation_id" = String, Path)),
+    params(("partner_id" = String, Path, format = "uuid"), ("invitation_id" = String, Path, format = "uuid")),
     request_body(content = Empty, description = "Optional; may be empty"),
     responses(
         (status = 200, body = CustomerInvitationDto),
@@ -487,7 +495,7 @@ pub async fn done(
 /// Revoke an open invitation; its link stops working.
 #[utoipa::path(
     tag = "customer invitations",
-    params(("partner_id" = String, Path, format = "uuid"), ("invitation_id" = String, Path)),
+    params(("partner_id" = String, Path, format = "uuid"), ("invitation_id" = String, Path, format = "uuid")),
     request_body(content = Empty, description = "Optional; may be empty"),
     responses(
         (status = 200, body = CustomerInvitationDto),
@@ -525,7 +533,7 @@ pub async fn revoke(
 /// What a customer link offers (any caller holding the token).
 #[utoipa::path(
     tag = "customer invitations",
-    params(("invitation_id" = String, Path), TokenQuery),
+    params(("invitation_id" = String, Path, format = "uuid"), TokenQuery),
     responses(
         (status = 200, body = CustomerInvitationView),
         (status = 400, response = BadRequest),
@@ -579,7 +587,7 @@ pub async fn view(
 /// reseller relationship is created.
 #[utoipa::path(
     tag = "customer invitations",
-    params(("invitation_id" = String, Path)),
+    params(("invitation_id" = String, Path, format = "uuid")),
     request_body = AcceptCustomerInvitation,
     responses(
         (status = 200, body = CustomerDto),

@@ -27,10 +27,12 @@ use crate::store::{AnyConnection, customers, partners, partnerships, providers};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ActionDecision {
     #[schema(example = "create_order")]
+    #[schema(value_type = crate::domain::capability::Action)]
     pub action: String,
     pub allowed: bool,
     /// `permitted`, `direct_bill_only`, `ordered_by_provider`, `role_not_permitted` or `no_relationship`.
     #[schema(example = "ordered_by_provider")]
+    #[schema(value_type = crate::domain::capability::Reason)]
     pub reason: String,
 }
 
@@ -39,6 +41,7 @@ pub struct Capabilities {
     #[schema(format = "uuid")]
     pub customer_id: String,
     /// `direct_bill` or `indirect_reseller`.
+    #[schema(value_type = crate::domain::capability::Relationship)]
     pub relationship: String,
     /// Every action of R23, in that order.
     pub actions: Vec<ActionDecision>,
@@ -56,8 +59,10 @@ pub struct CustomerDto {
     pub store_for_business: bool,
     /// `direct_bill` or `indirect_reseller`.
     #[schema(example = "indirect_reseller")]
+    #[schema(value_type = crate::domain::capability::Relationship)]
     pub relationship: String,
     /// Indirect only: the provider that orders and bills.
+    #[schema(format = "uuid")]
     pub provider_id: Option<String>,
     /// R18: the partner holds administrator permissions.
     pub delegated_admin: bool,

@@ -28,11 +28,13 @@ use crate::store::{AnyConnection, OrRefused, enrollments, incentives, outbox, pa
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EnrollmentDto {
+    #[schema(format = "uuid")]
     pub id: String,
     #[schema(format = "uuid")]
     pub partner_id: String,
     /// `pending_approval`, `approved`, `rejected` or `withdrawn`.
     #[schema(example = "approved")]
+    #[schema(value_type = crate::domain::enrollment::EnrollmentStatus)]
     pub status: String,
     pub submitted_by: String,
     pub submitted_at: DateTime<Utc>,

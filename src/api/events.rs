@@ -58,13 +58,16 @@ pub struct Actor {
     #[schema(format = "uuid")]
     pub tenant_id: String,
     #[schema(example = json!(["GlobalAdmin"]))]
+    #[schema(value_type = Vec<crate::domain::role::Role>)]
     pub roles: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Subject {
     #[schema(example = "enrollment")]
+    #[schema(value_type = crate::domain::event::SubjectKind)]
     pub kind: String,
+    #[schema(format = "uuid")]
     pub id: String,
 }
 
@@ -78,6 +81,7 @@ pub struct Event {
     pub sequence: i64,
     #[serde(rename = "type")]
     #[schema(example = "enrollment.approved")]
+    #[schema(value_type = crate::domain::event::EventType)]
     pub event_type: String,
     #[schema(format = "uuid")]
     pub tenant_id: String,

@@ -39,8 +39,10 @@ impl From<IncentiveProgram> for Program {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncentiveInvitationDto {
+    #[schema(format = "uuid")]
     pub id: String,
     #[schema(example = "indirect_reseller")]
+    #[schema(value_type = crate::domain::program::Program)]
     pub program: String,
     /// R26: the MPN account's e-mail.
     pub sent_to: String,
@@ -63,8 +65,10 @@ impl From<&IncentiveInvitation> for IncentiveInvitationDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncentiveEnrollmentDto {
+    #[schema(format = "uuid")]
     pub id: String,
     #[schema(example = "indirect_reseller")]
+    #[schema(value_type = crate::domain::program::Program)]
     pub program: String,
     pub enrolled_by: String,
     pub enrolled_at: DateTime<Utc>,

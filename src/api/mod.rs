@@ -3,6 +3,7 @@
 pub mod agreement;
 pub mod audit;
 pub mod caller;
+pub mod closed_sets;
 pub mod customer_invitations;
 pub mod customers;
 pub mod doc;

@@ -15,10 +15,12 @@ use crate::store::outbox;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationDto {
+    #[schema(format = "uuid")]
     pub id: String,
     /// `enrollment_approved`, `enrollment_rejected`, `incentive_invitation`,
     /// `partnership_invitation`, `customer_invitation` or `customer_accepted`.
     #[schema(example = "enrollment_approved")]
+    #[schema(value_type = crate::domain::notification::NotificationKind)]
     pub kind: String,
     #[schema(example = "ops@contoso.com")]
     pub to: String,

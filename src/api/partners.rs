@@ -42,6 +42,7 @@ pub struct PartnerDto {
     pub offboarding_identified: bool,
     /// `["direct_bill"]`, then `["direct_bill", "indirect_reseller"]` once the agreement is accepted (R11).
     #[schema(example = json!(["direct_bill"]))]
+    #[schema(value_type = Vec<crate::domain::program::Program>)]
     pub programs: Vec<String>,
     /// R4: profile fields still to fill before enrolling.
     #[schema(example = json!([]))]

@@ -36,6 +36,7 @@ pub struct EmailDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PartnershipInvitationDto {
+    #[schema(format = "uuid")]
     pub id: String,
     #[schema(format = "uuid")]
     pub provider_id: String,
@@ -43,6 +44,7 @@ pub struct PartnershipInvitationDto {
     pub partner_id: String,
     /// `pending`, `accepted`, `declined` or `expired`.
     #[schema(example = "pending")]
+    #[schema(value_type = crate::domain::invitation::PartnershipStatus)]
     pub status: String,
     pub message: Option<String>,
     /// Only in the 201 answer: the token is never stored in clear.
@@ -80,6 +82,7 @@ pub struct PartnershipInvitationPage {
 /// What a link offers, for the recipient to decide.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PartnershipInvitationView {
+    #[schema(format = "uuid")]
     pub id: String,
     #[schema(format = "uuid")]
     pub provider_id: String,
@@ -88,6 +91,7 @@ pub struct PartnershipInvitationView {
     pub provider_services: Vec<String>,
     #[schema(format = "uuid")]
     pub partner_id: String,
+    #[schema(value_type = crate::domain::invitation::PartnershipStatus)]
     pub status: String,
     pub message: Option<String>,
     pub expires_at: DateTime<Utc>,
@@ -321,7 +325,7 @@ pub async fn list(
 /// What a partnership link offers (any caller holding the token).
 #[utoipa::path(
     tag = "partnerships",
-    params(("invitation_id" = String, Path), TokenQuery),
+    params(("invitation_id" = String, Path, format = "uuid"), TokenQuery),
     responses(
         (status = 200, body = PartnershipInvitationView),
         (status = 400, response = BadRequest),
@@ -389,7 +393,7 @@ fn for_invited(
 /// The invited partner's GlobalAdmin accepts: the provider joins its indirect provider list (R15).
 #[utoipa::path(
     tag = "partnerships",
-    params(("invitation_id" = String, Path)),
+    params(("invitation_id" = String, Path, format = "uuid")),
     request_body = TokenBody,
     responses(
         (status = 200, body = ProviderRelationshipDto),
@@ -453,7 +457,7 @@ pub async fn accept(
 /// The invited partner's GlobalAdmin declines.
 #[utoipa::path(
     tag = "partnerships",
-    params(("invitation_id" = String, Path)),
+    params(("invitation_id" = String, Path, format = "uuid")),
     request_body = TokenBody,
     responses(
         (status = 200, body = PartnershipInvitationDto),

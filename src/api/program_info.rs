@@ -17,12 +17,14 @@ use crate::store::{agreements, enrollments, partnerships};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProgramInfo {
     #[schema(example = json!(["direct_bill", "indirect_reseller"]))]
+    #[schema(value_type = Vec<crate::domain::program::Program>)]
     pub programs: Vec<String>,
     pub enrollment: Option<EnrollmentDto>,
     pub agreement_accepted: bool,
     pub indirect_reseller_active: bool,
     /// `enroll`, `await_approval`, `accept_agreement`, `find_provider` or `invite_customers`.
     #[schema(example = "find_provider")]
+    #[schema(value_type = crate::domain::enrollment::NextStep)]
     pub next_step: String,
 }
 

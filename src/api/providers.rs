@@ -31,6 +31,7 @@ pub struct ProviderDto {
     #[schema(example = json!(["AT", "DE"]))]
     pub regions: Vec<String>,
     #[schema(example = json!(["marketing", "technical_training"]))]
+    #[schema(value_type = Vec<crate::domain::provider::Service>)]
     pub services: Vec<String>,
     pub contact_email: String,
     pub created_at: DateTime<Utc>,

@@ -88,6 +88,14 @@ pub enum Reason {
 }
 
 impl Reason {
+    pub const ALL: [Reason; 5] = [
+        Reason::Permitted,
+        Reason::DirectBillOnly,
+        Reason::OrderedByProvider,
+        Reason::RoleNotPermitted,
+        Reason::NoRelationship,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Reason::Permitted => "permitted",

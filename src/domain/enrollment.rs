@@ -17,6 +17,13 @@ pub enum EnrollmentStatus {
 }
 
 impl EnrollmentStatus {
+    pub const ALL: [EnrollmentStatus; 4] = [
+        EnrollmentStatus::PendingApproval,
+        EnrollmentStatus::Approved,
+        EnrollmentStatus::Rejected,
+        EnrollmentStatus::Withdrawn,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             EnrollmentStatus::PendingApproval => "pending_approval",
@@ -193,6 +200,14 @@ pub enum NextStep {
 }
 
 impl NextStep {
+    pub const ALL: [NextStep; 5] = [
+        NextStep::Enroll,
+        NextStep::AwaitApproval,
+        NextStep::AcceptAgreement,
+        NextStep::FindProvider,
+        NextStep::InviteCustomers,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             NextStep::Enroll => "enroll",

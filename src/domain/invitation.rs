@@ -165,6 +165,11 @@ pub enum CustomerInvitationKind {
 }
 
 impl CustomerInvitationKind {
+    pub const ALL: [CustomerInvitationKind; 2] = [
+        CustomerInvitationKind::NewCustomer,
+        CustomerInvitationKind::MoveCustomer,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             CustomerInvitationKind::NewCustomer => "new_customer",

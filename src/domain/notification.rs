@@ -19,6 +19,15 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
+    pub const ALL: [NotificationKind; 6] = [
+        NotificationKind::EnrollmentApproved,
+        NotificationKind::EnrollmentRejected,
+        NotificationKind::IncentiveInvitation,
+        NotificationKind::PartnershipInvitation,
+        NotificationKind::CustomerInvitation,
+        NotificationKind::CustomerAccepted,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             NotificationKind::EnrollmentApproved => "enrollment_approved",

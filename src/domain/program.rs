@@ -7,6 +7,8 @@ pub enum Program {
 }
 
 impl Program {
+    pub const ALL: [Program; 2] = [Program::DirectBill, Program::IndirectReseller];
+
     pub fn name(self) -> &'static str {
         match self {
             Program::DirectBill => "direct_bill",

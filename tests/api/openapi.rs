@@ -105,3 +105,32 @@ fn optional_bodies_are_not_required() {
     );
     assert_eq!(body("/v1/partners"), true);
 }
+
+/// Every id is `format: uuid`, so a generated client compares ids of one object as equal
+/// (API.md "Conventions"); `mpn_id` and `request_id` are not UUIDs.
+#[test]
+fn every_id_is_a_uuid() {
+    let doc = serde_json::to_value(csp_transition::startup::openapi()).unwrap();
+    let is_id = |name: &str| {
+        (name == "id" || name.ends_with("_id")) && !["mpn_id", "request_id"].contains(&name)
+    };
+    let mut missing = Vec::new();
+    for (schema, body) in doc["components"]["schemas"].as_object().unwrap() {
+        for (name, prop) in body["properties"].as_object().into_iter().flatten() {
+            if is_id(name) && prop["format"] != "uuid" {
+                missing.push(format!("{schema}.{name}"));
+            }
+        }
+    }
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                if is_id(name) && p["schema"]["format"] != "uuid" {
+                    missing.push(format!("{method} {path} {name}"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "ids without format uuid: {missing:#?}");
+}

@@ -1,0 +1,70 @@
+//! The domain's closed sets as the API writes them: each is a named string enum in the OpenAPI
+//! (so generated clients get real types) and serialises as its `name()`. The values come from
+//! the domain's own `ALL` and `name()`, so a set is written down once.
+
+use std::borrow::Cow;
+
+use serde::{Serialize, Serializer};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::domain::capability::{Action, Reason, Relationship};
+use crate::domain::enrollment::{EnrollmentStatus, NextStep};
+use crate::domain::event::{EventType, SubjectKind};
+use crate::domain::invitation::{
+    CustomerInvitationKind, CustomerInvitationStatus, PartnershipStatus,
+};
+use crate::domain::notification::NotificationKind;
+use crate::domain::program::Program;
+use crate::domain::provider::Service;
+use crate::domain::role::Role;
+
+fn string_enum(description: &str, names: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(names))
+        .into()
+}
+
+macro_rules! closed_sets {
+    ($($ty:ty => ($name:literal, $description:literal)),* $(,)?) => {
+        $(
+            impl PartialSchema for $ty {
+                fn schema() -> RefOr<Schema> {
+                    string_enum($description, <$ty>::ALL.iter().map(|v| v.name()))
+                }
+            }
+
+            impl ToSchema for $ty {
+                fn name() -> Cow<'static, str> {
+                    Cow::Borrowed($name)
+                }
+            }
+
+            impl Serialize for $ty {
+                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.name())
+                }
+            }
+        )*
+    };
+}
+
+closed_sets! {
+    Relationship => ("Relationship", "How the partner serves the customer (R13)."),
+    Action => ("Action", "What a partner may do for a customer (R23)."),
+    Reason => ("Reason", "Why an action is or is not allowed (R25)."),
+    EnrollmentStatus => ("EnrollmentStatus", "The indirect reseller enrollment's state (R8)."),
+    NextStep => ("NextStep", "What the partner should do next."),
+    PartnershipStatus => ("PartnershipStatus", "A partnership invitation's state (R15)."),
+    CustomerInvitationKind => ("CustomerInvitationKind", "A new customer, or a direct bill customer to move (R21)."),
+    CustomerInvitationStatus => ("CustomerInvitationStatus", "A customer invitation's state (R17)."),
+    NotificationKind => ("NotificationKind", "Which e-mail it is (R30)."),
+    Program => ("Program", "A partner program (R11, R27)."),
+    Service => ("Service", "What an indirect provider offers (R14)."),
+    Role => ("Role", "A role a person holds in a tenant."),
+    EventType => ("EventType", "What happened (R34)."),
+    SubjectKind => ("SubjectKind", "What an event is about."),
+}
