@@ -10,7 +10,9 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::doc::{ApiDoc, add_idempotency_header, qualify_operation_ids};
+use crate::api::doc::{
+    ApiDoc, add_idempotency_header, add_value_constraints, qualify_operation_ids,
+};
 use crate::api::extract::{BODY_LIMIT, drop_empty_query_params, path_error, query_error};
 use crate::api::fallback::{self, RouteTable};
 use crate::api::{self, idempotency, limits, request_id};
@@ -66,6 +68,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(api::routes)
         .split_for_parts();
     add_idempotency_header(&mut doc);
+    add_value_constraints(&mut doc);
     qualify_operation_ids(&mut doc);
     doc
 }
