@@ -323,7 +323,7 @@ pub fn text(max: usize, description: &str) -> Object {
         .build()
 }
 
-/// `schema` that may also be null (an optional field sent as null is the same as one left out).
+/// A string `schema` that may also be null (an optional field sent as null is one left out).
 pub fn or_null(mut schema: Object) -> Object {
     schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
     schema
