@@ -11,8 +11,8 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::doc::{
-    ApiDoc, add_idempotency_header, add_problem_examples, mark_optional_bodies,
-    qualify_operation_ids,
+    ApiDoc, add_idempotency_header, add_problem_examples, add_value_constraints,
+    mark_optional_bodies, qualify_operation_ids,
 };
 use crate::api::extract::{BODY_LIMIT, drop_empty_query_params, path_error, query_error};
 use crate::api::fallback;
@@ -57,6 +57,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     add_idempotency_header(&mut doc);
     add_problem_examples(&mut doc);
     mark_optional_bodies(&mut doc);
+    add_value_constraints(&mut doc);
     qualify_operation_ids(&mut doc);
     doc
 }

@@ -44,8 +44,8 @@ impl From<Agreement> for AgreementDto {
 #[serde(deny_unknown_fields)]
 pub struct AcceptAgreement {
     /// Must be the current version (`GET /v1/agreements/indirect-reseller`).
-    #[schema(example = "2026-10")]
-    #[validate(length(min = 1, max = 64))]
+    #[schema(example = "2026-10", min_length = 1, max_length = 64)]
+    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     pub agreement_version: String,
 }
 

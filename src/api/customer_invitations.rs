@@ -10,13 +10,14 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::customers::CustomerDto;
+use super::doc;
 use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
-use super::partnerships::{EmailDto, TokenQuery, link};
+use super::partnerships::{EmailDto, TOKEN_MAX, TokenQuery, link};
 use super::providers::require_indirect;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
@@ -142,6 +143,7 @@ pub struct CreateCustomerInvitation {
     #[schema(format = "uuid")]
     pub customer_id: Option<String>,
     /// Where the e-mail goes when marked done.
+    #[schema(value_type = Option<doc::EmailAddress>)]
     pub customer_email: Option<String>,
 }
 
@@ -149,22 +151,35 @@ pub struct CreateCustomerInvitation {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"subject": "Let us serve you together with Northwind", "body": "Dear Fourth Coffee,\n\nplease authorise us here:\nhttps://csp.example.com/v1/customer-invitations/0193a1d2-7c1e-7a4b-9f00-5c2e3d4b1a00?token=q3Yh0c1uXxVbJ9nN4m2kP8sT6wR5zA7dE1fG3hJ0kLc"}))]
 pub struct EditEmail {
-    #[validate(length(min = 1, max = 300))]
+    #[schema(schema_with = subject_schema)]
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     pub subject: String,
     /// Must contain the invitation link unchanged (R17).
-    #[validate(length(min = 1, max = 20000))]
+    #[schema(min_length = 1, max_length = 20000)]
+    #[validate(length(min = 1, max = 20000, message = "must be 1 to 20000 characters"))]
     pub body: String,
+}
+
+fn subject_schema() -> utoipa::openapi::schema::Object {
+    doc::line(
+        Subject::MAX,
+        "1 to 300 characters, no control characters, no whitespace at either end",
+    )
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"token": "q3Yh0c1uXxVbJ9nN4m2kP8sT6wR5zA7dE1fG3hJ0kLc", "company_name": "Fabrikam", "domain": "fabrikam.onmicrosoft.com"}))]
 pub struct AcceptCustomerInvitation {
-    #[validate(length(min = 1, max = 200))]
+    /// The `token` of the invitation link.
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = TOKEN_MAX, message = "must be 1 to 200 characters"))]
     pub token: String,
     /// Required when a new customer tenant accepts.
+    #[schema(value_type = Option<doc::CompanyName>)]
     pub company_name: Option<String>,
     /// Required when a new customer tenant accepts.
+    #[schema(value_type = Option<doc::DomainName>)]
     pub domain: Option<String>,
 }
 
@@ -175,10 +190,12 @@ pub struct Empty {}
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerInvitationFilter {
-    /// `draft`, `sent`, `accepted`, `revoked` or `expired`.
+    #[param(value_type = Option<crate::domain::invitation::CustomerInvitationStatus>)]
     pub status: Option<String>,
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
+    /// How many items to return, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 

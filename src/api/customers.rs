@@ -8,6 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::Caller;
+use super::doc;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
@@ -98,9 +99,9 @@ pub struct CustomerPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"company_name": "Fourth Coffee", "domain": "fourthcoffee.onmicrosoft.com", "store_for_business": false}))]
 pub struct CreateCustomer {
-    #[schema(example = "Fourth Coffee")]
+    #[schema(value_type = doc::CompanyName)]
     pub company_name: String,
-    #[schema(example = "fourthcoffee.onmicrosoft.com")]
+    #[schema(value_type = doc::DomainName)]
     pub domain: String,
     /// R22: buys through Microsoft Store for Business. Default false.
     pub store_for_business: Option<bool>,
@@ -113,19 +114,21 @@ pub struct CreateResellerCustomer {
     /// The reseller that will list the customer (R19).
     #[schema(format = "uuid")]
     pub reseller_partner_id: String,
-    #[schema(example = "Fourth Coffee")]
+    #[schema(value_type = doc::CompanyName)]
     pub company_name: String,
-    #[schema(example = "fourthcoffee.onmicrosoft.com")]
+    #[schema(value_type = doc::DomainName)]
     pub domain: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerFilter {
-    /// `direct_bill` or `indirect_reseller`.
+    #[param(value_type = Option<crate::domain::capability::Relationship>)]
     pub relationship: Option<String>,
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
+    /// How many items to return, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 

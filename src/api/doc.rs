@@ -1,8 +1,12 @@
 //! The OpenAPI document's frame: info, tags, the bearer scheme and the shared problem responses.
 //! Paths come from the route list in `api::routes`.
 
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::error::{
     BadRequest, Conflict, FieldError, Forbidden, Gone, NotFound, Problem, Unauthenticated,
@@ -25,7 +29,19 @@ Every response carries `x-request-id`.",
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     components(
-        schemas(Problem, FieldError),
+        schemas(
+            Problem,
+            FieldError,
+            Region,
+            crate::domain::provider::Service,
+            crate::domain::invitation::PartnershipStatus,
+            crate::domain::invitation::CustomerInvitationStatus,
+            crate::domain::capability::Relationship,
+            CompanyName,
+            EmailAddress,
+            DomainName,
+            MpnId,
+        ),
         responses(BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Gone, Unprocessable)
     ),
     tags(
@@ -134,6 +150,34 @@ pub fn mark_optional_bodies(doc: &mut utoipa::openapi::OpenApi) {
                 .is_some_and(|d| d.starts_with("Optional"))
             {
                 body.required = Some(Required::False);
+            }
+        }
+    }
+}
+
+/// What the derives cannot say. `minProperties` on the partner patch: utoipa-gen 5.5 writes
+/// `#[schema(min_properties)]` out as `maxProperties`. `allowEmptyValue` on every optional query
+/// parameter: an empty one counts as absent (`extract::drop_empty_query_params`), and utoipa's
+/// `Parameter` has no field for the keyword, so it goes in as an extension-style member.
+pub fn add_value_constraints(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::Required;
+    use utoipa::openapi::path::ParameterIn;
+    let patch = <super::partners::PatchPartner as ToSchema>::name();
+    if let Some(RefOr::T(Schema::Object(o))) = doc
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut(patch.as_ref()))
+    {
+        o.min_properties = Some(1);
+    }
+    for item in doc.paths.paths.values_mut() {
+        for op in [&mut item.get, &mut item.delete].into_iter().flatten() {
+            for p in op.parameters.iter_mut().flatten() {
+                if p.parameter_in == ParameterIn::Query && p.required == Required::False {
+                    p.extensions
+                        .get_or_insert_with(Default::default)
+                        .insert("allowEmptyValue".to_owned(), serde_json::Value::Bool(true));
+                }
             }
         }
     }
@@ -248,4 +292,114 @@ pub fn add_problem_examples(doc: &mut utoipa::openapi::OpenApi) {
             add_example(status, response);
         }
     }
+}
+
+// Value schemas: what the parsers in `domain` accept, declared once, so that the document admits
+// exactly the values the service takes (Schemathesis checks both directions). Fields point at
+// them with `#[schema(value_type = ...)]`, or `schema_with` for text whose length varies.
+
+/// A string schema listing `names`.
+fn names(description: &str, names: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(names))
+        .into()
+}
+
+/// Declares a marker type as the named component `$name` with the schema `$schema`.
+macro_rules! component {
+    ($(#[$doc:meta])* $name:ident => $schema:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                $schema
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
+}
+
+component!(
+    /// ISO 3166-1 alpha-2 codes (API.md `region`, `regions`).
+    Region => names(
+        "ISO 3166-1 alpha-2 code, in upper case",
+        crate::domain::region::CODES,
+    )
+);
+
+component!(
+    /// `values::CompanyName`.
+    CompanyName => line(
+        crate::domain::values::CompanyName::MAX,
+        "A company name: 1 to 200 characters, no control characters, no whitespace at either end",
+    )
+    .into()
+);
+
+component!(
+    /// `values::Email`.
+    EmailAddress => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+        .max_length(Some(crate::domain::values::Email::MAX))
+        .description(Some("An e-mail address with a dotted domain, taken as sent (no surrounding spaces)"))
+        .examples(["ops@contoso.com"])
+        .into()
+);
+
+component!(
+    /// `customer::Domain`.
+    DomainName => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(crate::domain::customer::Domain::MAX))
+        .pattern(Some(crate::domain::customer::DOMAIN_PATTERN))
+        .description(Some("A DNS name of at least two labels, no trailing dot; kept in lower case"))
+        .examples(["fourthcoffee.onmicrosoft.com"])
+        .into()
+);
+
+component!(
+    /// R4 (design): `values::MpnId`.
+    MpnId => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(crate::domain::values::MPN_ID_PATTERN))
+        .description(Some("Microsoft Partner Network ID: 6 to 10 digits"))
+        .examples(["4433221"])
+        .into()
+);
+
+/// Header-safe text of 1 to `max` characters (`values::LINE_PATTERN`): names, subjects.
+pub fn line(max: usize, description: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(crate::domain::values::LINE_PATTERN))
+        .description(Some(description))
+        .build()
+}
+
+/// Free text of 1 to `max` characters (`values::TEXT_PATTERN`): reasons, messages.
+pub fn text(max: usize, description: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(crate::domain::values::TEXT_PATTERN))
+        .description(Some(description))
+        .build()
+}
+
+/// A string `schema` that may also be null (an optional field sent as null is one left out).
+pub fn or_null(mut schema: Object) -> Object {
+    schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    schema
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::Caller;
+use super::doc;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
 use super::extract::{ApiJson, Fields, path_tenant};
@@ -69,16 +70,19 @@ impl From<&Enrollment> for EnrollmentDto {
 #[serde(deny_unknown_fields)]
 pub struct SubmitEnrollment {
     /// The contact to notify; defaults to the profile's primary contact.
-    #[schema(example = "ops@contoso.com")]
+    #[schema(value_type = Option<doc::EmailAddress>)]
     pub primary_contact_email: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectEnrollment {
-    /// Shown to the partner in the rejection notice.
-    #[schema(example = "The MPN ID does not match the company name")]
+    #[schema(schema_with = reason_schema, example = "The MPN ID does not match the company name")]
     pub reason: String,
+}
+
+fn reason_schema() -> utoipa::openapi::schema::Object {
+    doc::text(REASON_MAX, "Shown to the partner in the rejection notice")
 }
 
 /// Operator approvals and rejections take no body, or `{}`.

@@ -169,7 +169,7 @@ fn validation_errors(errors: &ValidationErrors, prefix: &str) -> Vec<FieldError>
                         .message
                         .as_ref()
                         .map(|m| m.to_string())
-                        .unwrap_or_else(|| e.code.to_string());
+                        .unwrap_or_else(|| human_message(e));
                     out.push(FieldError::new(path.clone(), message));
                 }
             }
@@ -182,6 +182,38 @@ fn validation_errors(errors: &ValidationErrors, prefix: &str) -> Vec<FieldError>
         }
     }
     out
+}
+
+/// A message for a `#[validate]` rule that names none: validator's own is its rule's code
+/// (`length`), which tells a reader nothing.
+fn human_message(e: &validator::ValidationError) -> String {
+    let param = |name: &str| e.params.get(name).and_then(|v| v.as_u64());
+    let unit = match e.params.get("value") {
+        Some(serde_json::Value::Array(_)) => "items",
+        _ => "characters",
+    };
+    match (e.code.as_ref(), param("min"), param("max"), param("equal")) {
+        ("length", _, _, Some(n)) => format!("must be exactly {n} {unit}"),
+        ("length", Some(min), Some(max), _) => format!("must be {min} to {max} {unit}"),
+        ("length", Some(min), None, _) => format!("must be at least {min} {unit}"),
+        ("length", None, Some(max), _) => format!("must be at most {max} {unit}"),
+        _ => "is not valid".to_owned(),
+    }
+}
+
+/// For an optional field that may be left out but not sent as null (`#[serde(default,
+/// deserialize_with = "not_null")]`): null answers 422 naming the field.
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "must not be null: leave the field out to keep its value",
+        )),
+    }
 }
 
 /// Collects field errors from domain parsing, so one answer names every bad field.
@@ -260,28 +292,34 @@ pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
 
 /// Paging of every list: `limit` (1..=200, default 50) and the opaque `cursor` of the last page.
+/// `limit` is read as text and parsed by `page`, so a bad one is a 400 naming it.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// How many items to return, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200, example = 50)]
-    pub limit: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
+/// A `limit` as the document declares it: an integer from 1 to 200, in plain decimal digits.
+fn parse_limit(raw: &str) -> Option<i64> {
+    let digits = raw.bytes().all(|b| b.is_ascii_digit()) && !raw.starts_with('0');
+    let limit = raw.parse().ok().filter(|_| digits)?;
+    (1..=MAX_LIMIT).contains(&limit).then_some(limit)
+}
+
 impl PageParams {
     pub fn page(&self) -> Result<PageRequest, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(
-                ApiError::bad_request(format!("limit must be between 1 and {MAX_LIMIT}"))
-                    .with_errors(vec![FieldError::new(
-                        "limit",
-                        format!("must be between 1 and {MAX_LIMIT}"),
-                    )]),
-            );
-        }
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LIMIT,
+            Some(raw) => parse_limit(raw).ok_or_else(|| {
+                let message = format!("must be an integer from 1 to {MAX_LIMIT}");
+                ApiError::bad_request(format!("query parameter limit {message}"))
+                    .with_errors(vec![FieldError::new("limit", message)])
+            })?,
+        };
         let after = match &self.cursor {
             None => None,
             Some(c) => Some(decode_cursor(c).ok_or_else(|| {
@@ -332,9 +370,30 @@ fn without_empty_params(uri: &Uri) -> Option<Uri> {
     Uri::from_parts(parts).ok()
 }
 
-/// Query string errors (wrong types, unknown values) as problem+json 400.
+/// Query string errors as problem+json 400 naming the parameter. Every parameter is text (a
+/// `limit` too, see `PageParams`), so what is left to fail here is a parameter that is missing
+/// or given twice; serde says which only in its message ("missing field `token`").
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::bad_request(format!("invalid query parameters: {err}")).into()
+    query_problem(&err.to_string()).into()
+}
+
+fn query_problem(message: &str) -> ApiError {
+    let named = |prefix: &str| {
+        message
+            .split_once(prefix)
+            .and_then(|(_, rest)| rest.split('`').next())
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+    };
+    let (field, problem) = if let Some(field) = named("missing field `") {
+        (field, "is required")
+    } else if let Some(field) = named("duplicate field `") {
+        (field, "must be given once")
+    } else {
+        return ApiError::bad_request("the query string could not be read");
+    };
+    ApiError::bad_request(format!("query parameter {field} {problem}"))
+        .with_errors(vec![FieldError::new(field, problem)])
 }
 
 pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
@@ -405,17 +464,85 @@ mod tests {
 
     #[test]
     fn page_params_are_bounded() {
-        let p = |limit: Option<i64>, cursor: Option<&str>| {
+        let p = |limit: Option<&str>, cursor: Option<&str>| {
             PageParams {
-                limit,
+                limit: limit.map(str::to_owned),
                 cursor: cursor.map(str::to_owned),
             }
             .page()
         };
         assert_eq!(p(None, None).map(|r| r.limit).ok(), Some(DEFAULT_LIMIT));
-        assert_eq!(p(Some(200), None).map(|r| r.limit).ok(), Some(200));
-        assert!(p(Some(0), None).is_err());
-        assert!(p(Some(201), None).is_err());
+        assert_eq!(p(Some("200"), None).map(|r| r.limit).ok(), Some(200));
+        assert_eq!(p(Some("1"), None).map(|r| r.limit).ok(), Some(1));
+        for bad in [
+            "0",
+            "201",
+            "-5",
+            "+5",
+            "05",
+            "1.0",
+            "1e2",
+            "ten",
+            "99999999999999999999",
+        ] {
+            let e = p(Some(bad), None).expect_err(bad);
+            assert_eq!(e.status(), actix_web::http::StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(
+                e.problem().errors,
+                vec![FieldError::new("limit", "must be an integer from 1 to 200")],
+                "{bad}"
+            );
+        }
         assert!(p(None, Some("garbage")).is_err());
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter_without_library_text() {
+        let missing = query_problem("Query deserialize error: missing field `token`");
+        assert_eq!(missing.status(), actix_web::http::StatusCode::BAD_REQUEST);
+        assert_eq!(
+            missing.problem().errors,
+            vec![FieldError::new("token", "is required")]
+        );
+        assert_eq!(
+            missing.problem().detail,
+            "query parameter token is required"
+        );
+        let twice = query_problem("Query deserialize error: duplicate field `limit`");
+        assert_eq!(
+            twice.problem().detail,
+            "query parameter limit must be given once"
+        );
+        let other = query_problem("Query deserialize error: something else");
+        assert_eq!(other.problem().detail, "the query string could not be read");
+    }
+
+    #[test]
+    fn validator_rules_without_a_message_get_a_human_one() {
+        #[derive(Validate)]
+        struct Shape {
+            #[validate(length(min = 1, max = 64))]
+            text: String,
+            #[validate(length(min = 1, max = 3))]
+            items: Vec<String>,
+        }
+        let errors = Shape {
+            text: String::new(),
+            items: vec![],
+        }
+        .validate()
+        .expect_err("invalid");
+        let mut messages: Vec<(String, String)> = validation_errors(&errors, "")
+            .into_iter()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .collect();
+        messages.sort();
+        assert_eq!(
+            messages,
+            vec![
+                ("items".into(), "must be 1 to 3 items".into()),
+                ("text".into(), "must be 1 to 64 characters".into()),
+            ]
+        );
     }
 }

@@ -7,10 +7,11 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::caller::Caller;
+use super::doc;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::error_code::ErrorCode;
 use super::events;
-use super::extract::{ApiJson, Fields, path_tenant};
+use super::extract::{ApiJson, Fields, not_null, path_tenant};
 use super::idempotency::{Answer, Once};
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
@@ -87,15 +88,15 @@ impl From<&Partner> for PartnerDto {
 pub struct RegisterPartner {
     #[schema(format = "uuid", example = "7d8a3f2e-0b1c-4c55-9a57-2f3e4d5c6b7a")]
     pub tenant_id: String,
-    #[schema(example = "Contoso Ltd")]
+    #[schema(value_type = doc::CompanyName)]
     pub company_name: String,
-    #[schema(example = "DE")]
+    #[schema(value_type = doc::Region)]
     pub region: String,
-    #[schema(example = "4433221")]
+    #[schema(value_type = Option<doc::MpnId>)]
     pub mpn_id: Option<String>,
-    #[schema(example = "ops@contoso.com")]
+    #[schema(value_type = Option<doc::EmailAddress>)]
     pub primary_contact_email: Option<String>,
-    #[schema(example = "mpn@contoso.com")]
+    #[schema(value_type = Option<doc::EmailAddress>)]
     pub mpn_account_email: Option<String>,
     /// Default true.
     pub direct_bill: Option<bool>,
@@ -103,19 +104,34 @@ pub struct RegisterPartner {
     pub offboarding_identified: Option<bool>,
 }
 
-/// Fields left out (or null) stay as they are.
+/// Name at least one field; fields left out stay as they are. Null is not a value here (422):
+/// there is nothing to clear, and a body of nulls alone would change nothing.
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"company_name": "Contoso GmbH", "mpn_id": "4433221"}))]
 pub struct PatchPartner {
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = doc::CompanyName, required = false)]
     pub company_name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = doc::Region, required = false)]
     pub region: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = doc::MpnId, required = false)]
     pub mpn_id: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = doc::EmailAddress, required = false)]
     pub primary_contact_email: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = doc::EmailAddress, required = false)]
     pub mpn_account_email: Option<String>,
     /// Operator only.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool, required = false)]
     pub direct_bill: Option<bool>,
     /// Operator only (R2).
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool, required = false)]
     pub offboarding_identified: Option<bool>,
 }
 

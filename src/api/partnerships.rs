@@ -8,6 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::Caller;
+use super::doc;
 use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
@@ -119,8 +120,15 @@ pub struct ProviderRelationshipPage {
 pub struct InvitePartner {
     #[schema(format = "uuid")]
     pub partner_id: String,
-    /// A note shown in the e-mail.
+    #[schema(schema_with = message_schema)]
     pub message: Option<String>,
+}
+
+/// The longest note a provider may add to its invitation.
+pub const MESSAGE_MAX: usize = 2000;
+
+fn message_schema() -> utoipa::openapi::schema::Object {
+    doc::or_null(doc::text(MESSAGE_MAX, "A note shown in the e-mail"))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -128,24 +136,32 @@ pub struct InvitePartner {
 #[schema(example = json!({"token": "q3Yh0c1uXxVbJ9nN4m2kP8sT6wR5zA7dE1fG3hJ0kLc"}))]
 pub struct TokenBody {
     /// The `token` of the invitation link.
-    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = TOKEN_MAX, message = "must be 1 to 200 characters"))]
     pub token: String,
 }
 
+/// The longest invitation token taken (issued ones are 43 characters).
+pub const TOKEN_MAX: u64 = 200;
+
+/// A missing (or empty) `token` is a 400 naming it (`extract::query_error`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TokenQuery {
     /// The `token` of the invitation link.
+    #[param(min_length = 1, max_length = 200)]
     pub token: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InvitationFilter {
-    /// `pending`, `accepted`, `declined` or `expired`.
+    #[param(value_type = Option<crate::domain::invitation::PartnershipStatus>)]
     pub status: Option<String>,
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
+    /// How many items to return, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -195,7 +211,9 @@ pub async fn invite(
     let mut fields = Fields::default();
     let body = body.parse()?;
     let partner_id = fields.take("partner_id", TenantId::parse(&body.partner_id));
-    let message = fields.take_opt("message", body.message.as_deref(), |m| Text::parse(m, 2000));
+    let message = fields.take_opt("message", body.message.as_deref(), |m| {
+        Text::parse(m, MESSAGE_MAX)
+    });
     let (Some(partner_id), Some(message)) = (partner_id, message) else {
         return Err(fields.into_error());
     };

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::caller::Caller;
+use super::doc;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::error_code::ErrorCode;
 use super::events;
@@ -62,17 +63,17 @@ pub struct ProviderPage {
 pub struct RegisterProvider {
     #[schema(format = "uuid")]
     pub tenant_id: String,
-    #[schema(example = "Northwind Distribution")]
+    #[schema(value_type = doc::CompanyName)]
     pub name: String,
-    /// ISO 3166-1 alpha-2 codes.
-    #[schema(example = json!(["DE", "AT"]))]
-    #[validate(length(min = 1, max = 250))]
+    /// ISO 3166-1 alpha-2 codes; repeats count once.
+    #[schema(value_type = Vec<doc::Region>, min_items = 1, max_items = 250)]
+    #[validate(length(min = 1, max = 250, message = "must name 1 to 250 regions"))]
     pub regions: Vec<String>,
-    /// `technical_training`, `marketing`, `financing_and_credit`.
-    #[schema(example = json!(["technical_training", "financing_and_credit"]))]
-    #[validate(length(min = 1, max = 3))]
+    /// Repeats count once.
+    #[schema(value_type = Vec<crate::domain::provider::Service>, min_items = 1, max_items = 3)]
+    #[validate(length(min = 1, max = 3, message = "must name 1 to 3 services"))]
     pub services: Vec<String>,
-    #[schema(example = "partners@northwind.example")]
+    #[schema(value_type = doc::EmailAddress)]
     pub contact_email: String,
 }
 
@@ -80,11 +81,15 @@ pub struct RegisterProvider {
 #[into_params(parameter_in = Query)]
 pub struct ProviderFilter {
     /// ISO 3166-1 alpha-2 region the provider serves.
+    #[param(value_type = Option<doc::Region>)]
     pub region: Option<String>,
-    /// `technical_training`, `marketing` or `financing_and_credit`.
+    /// A service the provider offers.
+    #[param(value_type = Option<crate::domain::provider::Service>)]
     pub service: Option<String>,
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
+    /// How many items to return, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 

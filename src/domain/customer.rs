@@ -7,26 +7,32 @@ use super::capability::Relationship;
 use super::partner::Partner;
 use super::values::{CompanyName, TenantId, ValueError};
 
-/// A customer's primary domain, such as `contoso.onmicrosoft.com`.
+/// A customer's primary domain, such as `contoso.onmicrosoft.com`: dot-separated labels of 1 to 63
+/// letters, digits and inner hyphens, at most 253 characters, taken as sent (no surrounding
+/// spaces, no trailing dot) and kept in lower case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Domain(String);
 
+/// `Domain` as the OpenAPI pattern (with `maxLength: 253`).
+pub const DOMAIN_PATTERN: &str = "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+
 impl Domain {
+    pub const MAX: usize = 253;
+
     pub fn parse(raw: &str) -> Result<Domain, ValueError> {
-        let value = raw.trim().trim_end_matches('.').to_ascii_lowercase();
-        let labels_ok = value.split('.').all(|l| {
+        let labels_ok = raw.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
-        if value.len() > 253 || !value.contains('.') || !labels_ok {
+        if raw.len() > Self::MAX || !raw.contains('.') || !labels_ok {
             return Err(ValueError(
                 "must be a domain name such as contoso.onmicrosoft.com".into(),
             ));
         }
-        Ok(Domain(value))
+        Ok(Domain(raw.to_ascii_lowercase()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -160,11 +166,63 @@ mod tests {
     #[test]
     fn domains_are_dns_names() {
         assert_eq!(
-            Domain::parse("Contoso.OnMicrosoft.com.").map(|d| d.as_str().to_owned()),
+            Domain::parse("Contoso.OnMicrosoft.com").map(|d| d.as_str().to_owned()),
             Ok("contoso.onmicrosoft.com".into())
         );
-        for bad in ["contoso", "-a.com", "a..com", "a b.com", ""] {
-            assert!(Domain::parse(bad).is_err(), "{bad}");
+        let bad = [
+            "contoso",
+            "-a.com",
+            "a-.com",
+            "a..com",
+            "a b.com",
+            "",
+            "contoso.com.",
+            " contoso.com",
+            "contoso.com\n",
+            "müller.de",
+        ];
+        for raw in bad {
+            assert!(Domain::parse(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn the_domain_pattern_agrees_with_the_parser() {
+        let pattern = regex::Regex::new(DOMAIN_PATTERN).expect("DOMAIN_PATTERN");
+        let label = |n: usize| "a".repeat(n);
+        let mut samples: Vec<String> = [
+            "a.b",
+            "A-1.b2",
+            "a.b.c",
+            "1.2",
+            "a",
+            ".a",
+            "a.",
+            "a..b",
+            "-a.b",
+            "a-.b",
+            "a_b.c",
+            "a.b-",
+            "a. b",
+            "a.b\n",
+            "xn--bcher-kva.example",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        samples.push(format!("{}.com", label(63)));
+        samples.push(format!("{}.com", label(64)));
+        // 253 and 254 characters: four labels of 63 with dots, then one of 1 or 2.
+        let long = [label(63), label(63), label(63), label(61)].join(".");
+        samples.push(long.clone());
+        samples.push(format!("{long}a"));
+        for raw in samples {
+            let within = raw.chars().count() <= Domain::MAX;
+            assert_eq!(
+                pattern.is_match(&raw) && within,
+                Domain::parse(&raw).is_ok(),
+                "{raw:?}"
+            );
         }
     }
 

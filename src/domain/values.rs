@@ -22,6 +22,53 @@ fn header_safe(raw: &str) -> Result<(), ValueError> {
     Ok(())
 }
 
+/// Text is taken as sent, never trimmed: whitespace at either end is refused, so what the
+/// OpenAPI pattern admits and what the parser accepts are the same strings.
+fn no_edge_whitespace(raw: &str) -> Result<(), ValueError> {
+    if raw.starts_with(char::is_whitespace) || raw.ends_with(char::is_whitespace) {
+        return Err(invalid("must not start or end with whitespace"));
+    }
+    Ok(())
+}
+
+fn char_count(raw: &str, max: usize) -> Result<(), ValueError> {
+    if (1..=max).contains(&raw.chars().count()) {
+        Ok(())
+    } else {
+        Err(invalid(format!("must be 1 to {max} characters")))
+    }
+}
+
+// Regex classes for the OpenAPI patterns below; ECMA-262, Python `re` and Rust `regex` read them
+// alike. Controls are U+0000-U+001F and U+007F-U+009F (`char::is_control`); whitespace is
+// `char::is_whitespace`. The tests compare both with the parsers over every character.
+macro_rules! not_space_or_control {
+    () => {
+        "[^\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"
+    };
+}
+macro_rules! not_space {
+    () => {
+        "[^\\t-\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"
+    };
+}
+
+/// A line of header-safe text (names, subjects): no control characters, no whitespace at either
+/// end. The length is declared apart (`minLength`, `maxLength`).
+pub const LINE_PATTERN: &str = concat!(
+    "^",
+    not_space_or_control!(),
+    "(?:[^\\x00-\\x1F\\x7F-\\x9F]*",
+    not_space_or_control!(),
+    ")?$"
+);
+
+/// Free text (a reason, a message): line breaks inside are fine, whitespace at either end is not.
+pub const TEXT_PATTERN: &str = concat!("^", not_space!(), "(?:[\\s\\S]*", not_space!(), ")?$");
+
+/// R4 (design): an MPN ID is 6 to 10 digits.
+pub const MPN_ID_PATTERN: &str = "^[0-9]{6,10}$";
+
 /// The id of any tenant: partner, provider, customer or operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TenantId(Uuid);
@@ -48,18 +95,19 @@ impl fmt::Display for TenantId {
 }
 
 /// An e-mail address: one `@`, a non-empty local part, a dotted domain, no spaces, no control
-/// characters (it is a header of every e-mail sent to it).
+/// characters (it is a header of every e-mail sent to it). Taken as sent, not trimmed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
 impl Email {
+    pub const MAX: usize = 254;
+
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         header_safe(raw)?;
-        let value = raw.trim();
-        if value.is_empty() || value.len() > 254 {
+        if raw.is_empty() || raw.chars().count() > Self::MAX {
             return Err(invalid("must be an e-mail address of 1 to 254 characters"));
         }
-        let Some((local, domain)) = value.split_once('@') else {
+        let Some((local, domain)) = raw.split_once('@') else {
             return Err(invalid(
                 "must be an e-mail address such as name@example.com",
             ));
@@ -101,9 +149,8 @@ pub struct MpnId(String);
 
 impl MpnId {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let value = raw.trim();
-        if (6..=10).contains(&value.len()) && value.chars().all(|c| c.is_ascii_digit()) {
-            Ok(MpnId(value.to_owned()))
+        if (6..=10).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_digit()) {
+            Ok(MpnId(raw.to_owned()))
         } else {
             Err(invalid("must be 6 to 10 digits"))
         }
@@ -114,22 +161,19 @@ impl MpnId {
     }
 }
 
-/// A company's display name (partner, provider or customer): trimmed, 1 to 200 characters, no
-/// control characters (e-mail subjects are made from it).
+/// A company's display name (partner, provider or customer): 1 to 200 characters, no control
+/// characters (e-mail subjects are made from it), no whitespace at either end (`LINE_PATTERN`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CompanyName(String);
 
 impl CompanyName {
+    pub const MAX: usize = 200;
+
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        char_count(raw, Self::MAX)?;
         header_safe(raw)?;
-        let value = raw.trim();
-        let count = value.chars().count();
-        if count == 0 || count > 200 {
-            return Err(invalid(
-                "must be 1 to 200 characters without control characters",
-            ));
-        }
-        Ok(CompanyName(value.to_owned()))
+        no_edge_whitespace(raw)?;
+        Ok(CompanyName(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -137,7 +181,8 @@ impl CompanyName {
     }
 }
 
-/// An e-mail subject a person writes: trimmed, 1 to 300 characters, no control characters.
+/// An e-mail subject a person writes: 1 to 300 characters, no control characters, no whitespace
+/// at either end (`LINE_PATTERN`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject(String);
 
@@ -145,13 +190,10 @@ impl Subject {
     pub const MAX: usize = 300;
 
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        char_count(raw, Self::MAX)?;
         header_safe(raw)?;
-        let value = raw.trim();
-        let count = value.chars().count();
-        if count == 0 || count > Self::MAX {
-            return Err(invalid(format!("must be 1 to {} characters", Self::MAX)));
-        }
-        Ok(Subject(value.to_owned()))
+        no_edge_whitespace(raw)?;
+        Ok(Subject(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -159,19 +201,17 @@ impl Subject {
     }
 }
 
-/// Free text a person writes (a rejection reason, a message): trimmed, 1 to `max` characters;
-/// it goes into e-mail bodies, where line breaks are fine.
+/// Free text a person writes (a rejection reason, a message): 1 to `max` characters, no
+/// whitespace at either end (`TEXT_PATTERN`); it goes into e-mail bodies, where line breaks are
+/// fine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text(String);
 
 impl Text {
     pub fn parse(raw: &str, max: usize) -> Result<Self, ValueError> {
-        let value = raw.trim();
-        let count = value.chars().count();
-        if count == 0 || count > max {
-            return Err(invalid(format!("must be 1 to {max} characters")));
-        }
-        Ok(Text(value.to_owned()))
+        char_count(raw, max)?;
+        no_edge_whitespace(raw)?;
+        Ok(Text(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -185,10 +225,18 @@ mod tests {
 
     #[test]
     fn mpn_ids_are_six_to_ten_digits() {
-        for ok in ["123456", "1234567890", " 4433221 "] {
+        for ok in ["123456", "1234567890", "0044332"] {
             assert!(MpnId::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["12345", "12345678901", "12a456", "", "１２３４５６"] {
+        for bad in [
+            "12345",
+            "12345678901",
+            "12a456",
+            "",
+            "１２３４５６",
+            " 4433221",
+            "4433221\n",
+        ] {
             assert!(MpnId::parse(bad).is_err(), "{bad}");
         }
     }
@@ -196,11 +244,13 @@ mod tests {
     #[test]
     fn emails_need_a_local_part_and_a_dotted_domain() {
         assert_eq!(
-            Email::parse(" Ops@Contoso.COM ").map(|e| e.to_string()),
+            Email::parse("Ops@Contoso.COM").map(|e| e.to_string()),
             Ok("Ops@contoso.com".to_owned())
         );
         for bad in [
             "",
+            " ops@contoso.com",
+            "ops@contoso.com ",
             "ops",
             "ops@",
             "@contoso.com",
@@ -249,7 +299,7 @@ mod tests {
         let controls = ["\r", "\n", "\r\n", "\t", "\0", "\x1b", "\u{7f}", "\u{85}"];
         for (name, parse, good) in parsers {
             assert_eq!(parse(good), Ok(()), "{name}: {good:?}");
-            assert_eq!(parse(&format!("  {good}  ")), Ok(()), "{name}: spaces trim");
+            assert!(parse(&format!(" {good}")).is_err(), "{name}: not trimmed");
             for c in controls {
                 let at_end = format!("{good}{c}");
                 let at_start = format!("{c}{good}");
@@ -266,23 +316,56 @@ mod tests {
     }
 
     #[test]
-    fn subjects_are_trimmed_and_bounded() {
-        assert_eq!(
-            Subject::parse(" Hello ").map(|s| s.as_str().to_owned()),
-            Ok("Hello".into())
-        );
-        assert!(Subject::parse("  ").is_err());
-        assert!(Subject::parse(&"x".repeat(Subject::MAX)).is_ok());
+    fn text_is_taken_as_sent_and_bounded_in_characters() {
+        let edge = Err(ValueError("must not start or end with whitespace".into()));
+        for raw in [" Hello", "Hello ", "\u{a0}Hello", "Hello\u{3000}", "  "] {
+            assert_eq!(Subject::parse(raw).map(drop), edge, "{raw:?}");
+            assert_eq!(CompanyName::parse(raw).map(drop), edge, "{raw:?}");
+            assert_eq!(Text::parse(raw, 10).map(drop), edge, "{raw:?}");
+        }
+        assert_eq!(Text::parse("Hello\n", 10).map(drop), edge);
+        assert!(Text::parse("Dear all,\n\nno.", 20).is_ok());
+        assert!(Subject::parse(&"é".repeat(Subject::MAX)).is_ok());
         assert!(Subject::parse(&"x".repeat(Subject::MAX + 1)).is_err());
+        assert!(CompanyName::parse(&"x".repeat(CompanyName::MAX)).is_ok());
+        assert!(CompanyName::parse(&"x".repeat(CompanyName::MAX + 1)).is_err());
+        assert_eq!(
+            CompanyName::parse(""),
+            Err(ValueError("must be 1 to 200 characters".into()))
+        );
     }
 
+    /// The OpenAPI patterns accept exactly what the parsers accept (lengths aside, which the
+    /// document declares as `minLength` / `maxLength`).
     #[test]
-    fn company_names_are_trimmed_and_bounded() {
-        assert_eq!(
-            CompanyName::parse("  Contoso  ").map(|n| n.as_str().to_owned()),
-            Ok("Contoso".into())
-        );
-        assert!(CompanyName::parse("   ").is_err());
-        assert!(CompanyName::parse(&"x".repeat(201)).is_err());
+    fn the_patterns_agree_with_the_parsers_on_every_character() {
+        let line = regex::Regex::new(LINE_PATTERN).expect("LINE_PATTERN");
+        let text = regex::Regex::new(TEXT_PATTERN).expect("TEXT_PATTERN");
+        let mpn = regex::Regex::new(MPN_ID_PATTERN).expect("MPN_ID_PATTERN");
+        for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
+            for raw in [
+                format!("{c}"),
+                format!("a{c}"),
+                format!("{c}a"),
+                format!("a{c}a"),
+            ] {
+                assert_eq!(
+                    line.is_match(&raw),
+                    CompanyName::parse(&raw).is_ok(),
+                    "LINE_PATTERN vs CompanyName: {raw:?}"
+                );
+                assert_eq!(
+                    text.is_match(&raw),
+                    Text::parse(&raw, 3).is_ok(),
+                    "TEXT_PATTERN vs Text: {raw:?}"
+                );
+            }
+            let digits = format!("12345{c}");
+            assert_eq!(
+                mpn.is_match(&digits),
+                MpnId::parse(&digits).is_ok(),
+                "{digits:?}"
+            );
+        }
     }
 }

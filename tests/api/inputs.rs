@@ -90,6 +90,8 @@ async fn header_text_with_control_characters_is_422_naming_the_field() {
         "Join us\r\n",
         "Join\nus",
         "Join\0us",
+        " Join us",
+        "Join us ",
     ] {
         let r = app
             .ga(&partner)
@@ -99,7 +101,7 @@ async fn header_text_with_control_characters_is_422_naming_the_field() {
         assert_eq!(r.error_fields(), vec!["subject"], "{subject:?}");
     }
     app.ga(&partner)
-        .put(&path, json!({"subject": " Join us ", "body": link}))
+        .put(&path, json!({"subject": "Join us", "body": link}))
         .await
         .expect(200);
 }
@@ -236,4 +238,144 @@ async fn empty_query_parameters_count_as_absent_on_every_list() {
         assert!(bare["items"].as_array().unwrap().len() <= 1, "{template}");
     }
     assert!(lists >= 8, "every list endpoint: {lists}");
+}
+
+/// The message of the one field a 422 or 400 names.
+fn field_message(r: &crate::helpers::Resp, field: &str) -> String {
+    let errors = r.body["errors"].as_array().expect("errors");
+    let e = errors
+        .iter()
+        .find(|e| e["field"] == field)
+        .unwrap_or_else(|| panic!("{field} in {}", r.body));
+    e["message"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_link_view_without_its_token_is_a_400_naming_token() {
+    let app = TestApp::spawn().await;
+    let provider = app.provider().await;
+    let partner = app.indirect_partner().await;
+    let (id, _) = app.invite_partner(&provider, &partner).await;
+    let ga = app.ga(&partner);
+    for path in [
+        format!("/v1/partnership-invitations/{id}"),
+        format!("/v1/partnership-invitations/{id}?token="),
+        format!("/v1/customer-invitations/{id}?token"),
+    ] {
+        let r = ga.get(&path).await;
+        r.expect_problem(400, "bad_request");
+        assert_eq!(r.error_fields(), vec!["token"], "{path}");
+        assert_eq!(field_message(&r, "token"), "is required", "{path}");
+        let detail = r.body["detail"].as_str().unwrap_or_default();
+        assert_eq!(detail, "query parameter token is required", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_limit_is_a_400_naming_limit() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner().await;
+    for limit in ["ten", "0", "201", "1.5", "+5"] {
+        let r = app
+            .ga(&partner)
+            .get(&format!("/v1/partners/{partner}/customers?limit={limit}"))
+            .await;
+        r.expect_problem(400, "bad_request");
+        assert_eq!(r.error_fields(), vec!["limit"], "{limit}");
+        assert_eq!(
+            field_message(&r, "limit"),
+            "must be an integer from 1 to 200",
+            "{limit}"
+        );
+    }
+    app.ga(&partner)
+        .get(&format!("/v1/partners/{partner}/customers?limit=200"))
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn length_rules_answer_in_words() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner().await;
+    let r = app
+        .ga(&partner)
+        .post(
+            &format!("/v1/partners/{partner}/agreement-acceptances"),
+            json!({"agreement_version": ""}),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(
+        field_message(&r, "agreement_version"),
+        "must be 1 to 64 characters"
+    );
+    let r = app
+        .ga(&partner)
+        .post(
+            &format!("/v1/partnership-invitations/{}/accept", Uuid::new_v4()),
+            json!({"token": ""}),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(field_message(&r, "token"), "must be 1 to 200 characters");
+    let r = app
+        .operator()
+        .post(
+            "/v1/indirect-providers",
+            json!({"tenant_id": Uuid::new_v4(), "name": "N", "regions": [],
+                   "services": ["marketing", "marketing", "marketing", "marketing"], "contact_email": "p@n.example"}),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(field_message(&r, "regions"), "must name 1 to 250 regions");
+    assert_eq!(field_message(&r, "services"), "must name 1 to 3 services");
+}
+
+#[tokio::test]
+async fn a_partner_patch_names_at_least_one_field_and_no_nulls() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner().await;
+    let path = format!("/v1/partners/{partner}");
+    let r = app.ga(&partner).patch(&path, json!({})).await;
+    r.expect_problem(422, "validation_failed");
+    for (body, field) in [
+        (json!({"region": null}), "region"),
+        (json!({"company_name": "X", "mpn_id": null}), "mpn_id"),
+    ] {
+        let r = app.ga(&partner).patch(&path, body.clone()).await;
+        r.expect_problem(422, "validation_failed");
+        assert_eq!(r.error_fields(), vec![field], "{body}");
+        assert_eq!(
+            field_message(&r, field),
+            "must not be null: leave the field out to keep its value"
+        );
+    }
+    app.ga(&partner)
+        .patch(&path, json!({"company_name": "Contoso GmbH"}))
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn text_is_taken_as_sent_not_trimmed() {
+    let app = TestApp::spawn().await;
+    let id = Uuid::new_v4();
+    let r = app
+        .operator()
+        .post(
+            "/v1/partners",
+            json!({"tenant_id": id, "company_name": " Contoso", "region": "DE",
+                   "mpn_id": " 4433221", "primary_contact_email": "ops@contoso.com "}),
+        )
+        .await;
+    r.expect_problem(422, "validation_failed");
+    assert_eq!(
+        r.error_fields(),
+        vec!["company_name", "mpn_id", "primary_contact_email"]
+    );
+    assert_eq!(
+        field_message(&r, "company_name"),
+        "must not start or end with whitespace"
+    );
 }

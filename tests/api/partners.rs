@@ -9,11 +9,20 @@ use crate::helpers::TestApp;
 async fn the_operator_registers_a_partner_that_may_start_incomplete() {
     let app = TestApp::spawn().await;
     let id = Uuid::new_v4().to_string();
-    let r = app
+    let lower = app
         .operator()
         .post(
             "/v1/partners",
             json!({"tenant_id": id, "company_name": "Fabrikam", "region": "us"}),
+        )
+        .await;
+    lower.expect_problem(422, "validation_failed");
+    assert_eq!(lower.error_fields(), vec!["region"]);
+    let r = app
+        .operator()
+        .post(
+            "/v1/partners",
+            json!({"tenant_id": id, "company_name": "Fabrikam", "region": "US"}),
         )
         .await;
     assert_eq!(

@@ -28,9 +28,13 @@ async fn r14_the_directory_filters_by_region_and_service_and_pages() {
             .collect::<Vec<_>>()
     };
     assert_eq!(
-        ids(&ga.get("/v1/indirect-providers?region=de").await.expect(200)),
+        ids(&ga.get("/v1/indirect-providers?region=DE").await.expect(200)),
         vec![de.clone()]
     );
+    // The enum's codes exactly: the document lists them in upper case.
+    ga.get("/v1/indirect-providers?region=de")
+        .await
+        .expect_problem(400, "bad_request");
     assert_eq!(
         ids(&ga
             .get("/v1/indirect-providers?service=financing_and_credit")
