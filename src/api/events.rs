@@ -135,8 +135,13 @@ pub struct EventPage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventFilter {
-    /// Comma-separated event types; all when absent.
-    #[param(example = "customer_invitation.accepted,enrollment.approved")]
+    /// Event types, comma-separated; all when absent.
+    #[param(
+        value_type = Option<Vec<EventType>>,
+        style = Form,
+        explode = false,
+        example = json!(["customer_invitation.accepted", "enrollment.approved"])
+    )]
     #[serde(rename = "type")]
     pub event_type: Option<String>,
     /// Events with a sequence greater than this (the last one a reader saw).

@@ -486,7 +486,11 @@ mod tests {
             "99999999999999999999",
         ] {
             let e = p(Some(bad), None).expect_err(bad);
-            assert_eq!(e.status(), actix_web::http::StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(
+                e.status(),
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "{bad}"
+            );
             assert_eq!(
                 e.problem().errors,
                 vec![FieldError::new("limit", "must be an integer from 1 to 200")],
