@@ -28,15 +28,7 @@ fn sequences(page: &Value) -> Vec<i64> {
 async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
     let app = TestApp::spawn().await;
     let provider = app.provider().await;
-    let partner = app.indirect_partner().await;
-    let (pid, ptoken) = app.invite_partner(&provider, &partner).await;
-    app.ga(&partner)
-        .post(
-            &format!("/v1/partnership-invitations/{pid}/accept"),
-            json!({"token": ptoken}),
-        )
-        .await
-        .expect(200);
+    let (partner, ptoken) = app.partnered_by_token(&provider).await;
     let customer = app.direct_customer(&partner, false).await;
     let inv = app
         .ga(&partner)

@@ -453,6 +453,11 @@ impl TestApp {
 
     /// An indirect reseller with `provider` in its list (R15).
     pub async fn partnered(&self, provider: &str) -> String {
+        self.partnered_by_token(provider).await.0
+    }
+
+    /// As `partnered`, with the partnership invitation's token: (partner, token).
+    pub async fn partnered_by_token(&self, provider: &str) -> (String, String) {
         let partner = self.indirect_partner().await;
         let (id, token) = self.invite_partner(provider, &partner).await;
         self.ga(&partner)
@@ -462,7 +467,7 @@ impl TestApp {
             )
             .await
             .expect(200);
-        partner
+        (partner, token)
     }
 
     /// A partner with `provider`, its direct bill customer, and a draft move invitation for it.

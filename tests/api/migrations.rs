@@ -86,3 +86,61 @@ fn the_event_log_refuses_updates_and_deletes() {
         "R29, R34: append-only"
     );
 }
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct MigratedEvent {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    sequence: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    event_type: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    subject_kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    subject_id: String,
+}
+
+/// R34: the audit log an older version wrote becomes events, numbered per tenant in order,
+/// with today's type names and ids as subjects.
+#[test]
+fn r34_an_older_audit_log_becomes_the_event_log() {
+    use diesel::RunQueryDsl;
+    let db = TestDb::new();
+    let mut conn = establish(&DatabaseUrl::parse(&db.url).unwrap()).unwrap();
+    run_migrations(&mut conn).unwrap();
+    let source = if db.is_postgres() {
+        POSTGRES_MIGRATIONS
+    } else {
+        SQLITE_MIGRATIONS
+    };
+    conn.revert_last_migration(source).unwrap();
+    let p = "7d8a3f2e-0b1c-4c55-9a57-2f3e4d5c6b7a";
+    for sql in [
+        format!("INSERT INTO partners (tenant_id, company_name, region, direct_bill, offboarding_identified, indirect_reseller, created_at, updated_at) VALUES ('{p}', 'Contoso', 'DE', TRUE, TRUE, TRUE, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+        format!("INSERT INTO agreement_acceptances (id, partner_id, agreement_version, accepted_by, accepted_at) VALUES ('01a2-acc', '{p}', '2026-10', 'alice', '2026-01-01 00:00:02')"),
+        format!("INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) VALUES ('e1', '{p}', '2026-01-01 00:00:00', 'pat', 'op', 'ProgramAdmin', 'partner.registered', 'partner/{p}', 'r1')"),
+        format!("INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) VALUES ('e2', '{p}', '2026-01-01 00:00:01', 'alice', '{p}', 'GlobalAdmin', 'agreement.accepted', 'agreement/2026-10', 'r2')"),
+        format!("INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) VALUES ('e3', '{p}', '2026-01-01 00:00:03', 'nina', 'prov', 'GlobalAdmin', 'partnership.invited', 'partnership-invitation/01a2-pinv', 'r3')"),
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    run_migrations(&mut conn).unwrap();
+    let events: Vec<MigratedEvent> = diesel::sql_query(
+        "SELECT sequence, event_type, subject_kind, subject_id FROM events ORDER BY sequence",
+    )
+    .load(&mut conn)
+    .unwrap();
+    let row = |sequence, event_type: &str, subject_kind: &str, subject_id: &str| MigratedEvent {
+        sequence,
+        event_type: event_type.into(),
+        subject_kind: subject_kind.into(),
+        subject_id: subject_id.into(),
+    };
+    assert_eq!(
+        events,
+        vec![
+            row(1, "partner.registered", "partner", p),
+            row(2, "agreement.accepted", "agreement", "01a2-acc"),
+            row(3, "partnership_invitation.created", "partnership_invitation", "01a2-pinv"),
+        ]
+    );
+}

@@ -29,15 +29,7 @@ fn stored_texts(db: &TestDb) -> Vec<String> {
 /// partnership token).
 async fn invitation_sent(app: &TestApp) -> (String, serde_json::Value, String, String) {
     let provider = app.provider().await;
-    let partner = app.indirect_partner().await;
-    let (pid, ptoken) = app.invite_partner(&provider, &partner).await;
-    app.ga(&partner)
-        .post(
-            &format!("/v1/partnership-invitations/{pid}/accept"),
-            json!({"token": ptoken}),
-        )
-        .await
-        .expect(200);
+    let (partner, ptoken) = app.partnered_by_token(&provider).await;
     let customer = app.direct_customer(&partner, false).await;
     let inv = app
         .as_(&partner, &["SalesAgent"])

@@ -47,7 +47,21 @@ SELECT id,
            WHEN 'customer-invitation' THEN 'customer_invitation'
            ELSE split_part(subject, '/', 1)
        END,
-       substr(subject, strpos(subject, '/') + 1),
+       -- Subjects are ids: the old log named the agreement by version and the incentive
+       -- enrollment by program.
+       CASE split_part(subject, '/', 1)
+           WHEN 'agreement' THEN COALESCE(
+               (SELECT a.id FROM agreement_acceptances a
+                WHERE a.partner_id = audit_events.tenant_id
+                  AND a.agreement_version = substr(subject, strpos(subject, '/') + 1)),
+               substr(subject, strpos(subject, '/') + 1))
+           WHEN 'incentive' THEN COALESCE(
+               (SELECT e.id FROM incentive_enrollments e
+                WHERE e.partner_id = audit_events.tenant_id
+                  AND e.program = substr(subject, strpos(subject, '/') + 1)),
+               substr(subject, strpos(subject, '/') + 1))
+           ELSE substr(subject, strpos(subject, '/') + 1)
+       END,
        '{}'
 FROM audit_events;
 

@@ -47,7 +47,21 @@ SELECT id,
            WHEN 'customer-invitation' THEN 'customer_invitation'
            ELSE substr(subject, 1, instr(subject, '/') - 1)
        END,
-       substr(subject, instr(subject, '/') + 1),
+       -- Subjects are ids: the old log named the agreement by version and the incentive
+       -- enrollment by program.
+       CASE substr(subject, 1, instr(subject, '/') - 1)
+           WHEN 'agreement' THEN COALESCE(
+               (SELECT a.id FROM agreement_acceptances a
+                WHERE a.partner_id = audit_events.tenant_id
+                  AND a.agreement_version = substr(subject, instr(subject, '/') + 1)),
+               substr(subject, instr(subject, '/') + 1))
+           WHEN 'incentive' THEN COALESCE(
+               (SELECT e.id FROM incentive_enrollments e
+                WHERE e.partner_id = audit_events.tenant_id
+                  AND e.program = substr(subject, instr(subject, '/') + 1)),
+               substr(subject, instr(subject, '/') + 1))
+           ELSE substr(subject, instr(subject, '/') + 1)
+       END,
        '{}'
 FROM audit_events;
 
