@@ -47,11 +47,6 @@ macro_rules! not_space_or_control {
         "[^\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"
     };
 }
-macro_rules! not_space {
-    () => {
-        "[^\\t-\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"
-    };
-}
 
 /// A line of header-safe text (names, subjects): no control characters, no whitespace at either
 /// end. The length is declared apart (`minLength`, `maxLength`).
@@ -63,8 +58,16 @@ pub const LINE_PATTERN: &str = concat!(
     ")?$"
 );
 
-/// Free text (a reason, a message): line breaks inside are fine, whitespace at either end is not.
-pub const TEXT_PATTERN: &str = concat!("^", not_space!(), "(?:[\\s\\S]*", not_space!(), ")?$");
+/// Free text (a reason, a message): line breaks and tabs inside are fine, other control
+/// characters (NUL among them, which PostgreSQL refuses in text) are not, and neither is
+/// whitespace at either end.
+pub const TEXT_PATTERN: &str = concat!(
+    "^",
+    not_space_or_control!(),
+    "(?:[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*",
+    not_space_or_control!(),
+    ")?$"
+);
 
 /// R4 (design): an MPN ID is 6 to 10 digits.
 pub const MPN_ID_PATTERN: &str = "^[0-9]{6,10}$";
@@ -211,6 +214,14 @@ impl Text {
     pub fn parse(raw: &str, max: usize) -> Result<Self, ValueError> {
         char_count(raw, max)?;
         no_edge_whitespace(raw)?;
+        if raw
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(invalid(
+                "must not contain control characters other than line breaks and tabs",
+            ));
+        }
         Ok(Text(raw.to_owned()))
     }
 
@@ -366,6 +377,19 @@ mod tests {
                 MpnId::parse(&digits).is_ok(),
                 "{digits:?}"
             );
+        }
+    }
+
+    #[test]
+    fn free_text_keeps_line_breaks_and_tabs_but_no_other_control_characters() {
+        assert!(Text::parse("line one\nline two\r\n\tindented", 100).is_ok());
+        for bad in [
+            "nul\u{0}inside",
+            "bell\u{7}",
+            "escape\u{1b}[0m",
+            "next\u{85}line",
+        ] {
+            assert!(Text::parse(bad, 100).is_err(), "{bad:?}");
         }
     }
 }

@@ -115,11 +115,21 @@ fn r34_an_older_audit_log_becomes_the_event_log() {
     conn.revert_last_migration(source).unwrap();
     let p = "7d8a3f2e-0b1c-4c55-9a57-2f3e4d5c6b7a";
     for sql in [
-        format!("INSERT INTO partners (tenant_id, company_name, region, direct_bill, offboarding_identified, indirect_reseller, created_at, updated_at) VALUES ('{p}', 'Contoso', 'DE', TRUE, TRUE, TRUE, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
-        format!("INSERT INTO agreement_acceptances (id, partner_id, agreement_version, accepted_by, accepted_at) VALUES ('01a2-acc', '{p}', '2026-10', 'alice', '2026-01-01 00:00:02')"),
-        format!("INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) VALUES ('e1', '{p}', '2026-01-01 00:00:00', 'pat', 'op', 'ProgramAdmin', 'partner.registered', 'partner/{p}', 'r1')"),
-        format!("INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) VALUES ('e2', '{p}', '2026-01-01 00:00:01', 'alice', '{p}', 'GlobalAdmin', 'agreement.accepted', 'agreement/2026-10', 'r2')"),
-        format!("INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) VALUES ('e3', '{p}', '2026-01-01 00:00:03', 'nina', 'prov', 'GlobalAdmin', 'partnership.invited', 'partnership-invitation/01a2-pinv', 'r3')"),
+        format!(
+            "INSERT INTO partners (tenant_id, company_name, region, direct_bill, offboarding_identified, indirect_reseller, created_at, updated_at) VALUES ('{p}', 'Contoso', 'DE', TRUE, TRUE, TRUE, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        ),
+        format!(
+            "INSERT INTO agreement_acceptances (id, partner_id, agreement_version, accepted_by, accepted_at) VALUES ('01a2-acc', '{p}', '2026-10', 'alice', '2026-01-01 00:00:02')"
+        ),
+        format!(
+            "INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) VALUES ('e1', '{p}', '2026-01-01 00:00:00', 'pat', 'op', 'ProgramAdmin', 'partner.registered', 'partner/{p}', 'r1')"
+        ),
+        format!(
+            "INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) VALUES ('e2', '{p}', '2026-01-01 00:00:01', 'alice', '{p}', 'GlobalAdmin', 'agreement.accepted', 'agreement/2026-10', 'r2')"
+        ),
+        format!(
+            "INSERT INTO audit_events (id, tenant_id, at, actor_sub, actor_tenant, actor_roles, action, subject, request_id) VALUES ('e3', '{p}', '2026-01-01 00:00:03', 'nina', 'prov', 'GlobalAdmin', 'partnership.invited', 'partnership-invitation/01a2-pinv', 'r3')"
+        ),
     ] {
         diesel::sql_query(sql).execute(&mut conn).unwrap();
     }
@@ -140,7 +150,12 @@ fn r34_an_older_audit_log_becomes_the_event_log() {
         vec![
             row(1, "partner.registered", "partner", p),
             row(2, "agreement.accepted", "agreement", "01a2-acc"),
-            row(3, "partnership_invitation.created", "partnership_invitation", "01a2-pinv"),
+            row(
+                3,
+                "partnership_invitation.created",
+                "partnership_invitation",
+                "01a2-pinv"
+            ),
         ]
     );
 }
