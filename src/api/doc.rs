@@ -376,26 +376,24 @@ component!(
         .into()
 );
 
-/// Header-safe text of 1 to `max` characters (`values::LINE_PATTERN`): names, subjects.
-pub fn line(max: usize, description: &str) -> Object {
+fn bounded(max: usize, pattern: &str, description: &str) -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .min_length(Some(1))
         .max_length(Some(max))
-        .pattern(Some(crate::domain::values::LINE_PATTERN))
+        .pattern(Some(pattern))
         .description(Some(description))
         .build()
 }
 
+/// Header-safe text of 1 to `max` characters (`values::LINE_PATTERN`): names, subjects.
+pub fn line(max: usize, description: &str) -> Object {
+    bounded(max, crate::domain::values::LINE_PATTERN, description)
+}
+
 /// Free text of 1 to `max` characters (`values::TEXT_PATTERN`): reasons, messages.
 pub fn text(max: usize, description: &str) -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(max))
-        .pattern(Some(crate::domain::values::TEXT_PATTERN))
-        .description(Some(description))
-        .build()
+    bounded(max, crate::domain::values::TEXT_PATTERN, description)
 }
 
 /// A string `schema` that may also be null (an optional field sent as null is one left out).
