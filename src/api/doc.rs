@@ -75,20 +75,34 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The document's operations of the given methods (`"get"`, `"post"`, ...), each once.
+fn operations<'a>(
+    doc: &'a mut utoipa::openapi::OpenApi,
+    methods: &'a [&str],
+) -> impl Iterator<Item = &'a mut utoipa::openapi::path::Operation> {
+    doc.paths.paths.values_mut().flat_map(move |item| {
+        [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
+        ]
+        .into_iter()
+        .filter(|(method, _)| methods.contains(method))
+        .filter_map(|(_, op)| op.as_mut())
+    })
+}
+
+const ALL_METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
+
 /// Every POST, PUT, PATCH and DELETE takes an optional `Idempotency-Key` (see `api::idempotency`).
 pub fn add_idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{Required, response::ResponseBuilder};
-    for item in doc.paths.paths.values_mut() {
-        let operations = [
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
-            let parameter = ParameterBuilder::new()
+    for op in operations(doc, &["post", "put", "patch", "delete"]) {
+        let parameter = ParameterBuilder::new()
                 .name("Idempotency-Key")
                 .parameter_in(ParameterIn::Header)
                 .required(Required::False)
@@ -110,26 +124,25 @@ pub fn add_idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
                         .pattern(Some("^[\\x21-\\x7E]+$")),
                 ))
                 .build();
-            op.parameters.get_or_insert_with(Vec::new).push(parameter);
-            op.responses
-                .responses
-                .entry("422".to_owned())
-                .or_insert_with(|| {
-                    ResponseBuilder::new()
-                        .description("`idempotency_key_reused` or invalid fields")
-                        .build()
-                        .into()
-                });
-            op.responses
-                .responses
-                .entry("409".to_owned())
-                .or_insert_with(|| {
-                    ResponseBuilder::new()
-                        .description("`idempotency_key_in_use`")
-                        .build()
-                        .into()
-                });
-        }
+        op.parameters.get_or_insert_with(Vec::new).push(parameter);
+        op.responses
+            .responses
+            .entry("422".to_owned())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description("`idempotency_key_reused` or invalid fields")
+                    .build()
+                    .into()
+            });
+        op.responses
+            .responses
+            .entry("409".to_owned())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description("`idempotency_key_in_use`")
+                    .build()
+                    .into()
+            });
     }
 }
 
@@ -137,20 +150,14 @@ pub fn add_idempotency_header(doc: &mut utoipa::openapi::OpenApi) {
 /// generated client may leave it out (an empty body reads as `{}`).
 pub fn mark_optional_bodies(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::Required;
-    for item in doc.paths.paths.values_mut() {
-        let operations = [&mut item.post, &mut item.put, &mut item.patch];
-        for body in operations
-            .into_iter()
-            .flatten()
-            .filter_map(|op| op.request_body.as_mut())
+    for body in operations(doc, &["post", "put", "patch"]).filter_map(|op| op.request_body.as_mut())
+    {
+        if body
+            .description
+            .as_deref()
+            .is_some_and(|d| d.starts_with("Optional"))
         {
-            if body
-                .description
-                .as_deref()
-                .is_some_and(|d| d.starts_with("Optional"))
-            {
-                body.required = Some(Required::False);
-            }
+            body.required = Some(Required::False);
         }
     }
 }
@@ -170,14 +177,12 @@ pub fn add_value_constraints(doc: &mut utoipa::openapi::OpenApi) {
     {
         o.min_properties = Some(1);
     }
-    for item in doc.paths.paths.values_mut() {
-        for op in [&mut item.get, &mut item.delete].into_iter().flatten() {
-            for p in op.parameters.iter_mut().flatten() {
-                if p.parameter_in == ParameterIn::Query && p.required == Required::False {
-                    p.extensions
-                        .get_or_insert_with(Default::default)
-                        .insert("allowEmptyValue".to_owned(), serde_json::Value::Bool(true));
-                }
+    for op in operations(doc, &["get", "delete"]) {
+        for p in op.parameters.iter_mut().flatten() {
+            if p.parameter_in == ParameterIn::Query && p.required == Required::False {
+                p.extensions
+                    .get_or_insert_with(Default::default)
+                    .insert("allowEmptyValue".to_owned(), serde_json::Value::Bool(true));
             }
         }
     }
@@ -186,25 +191,16 @@ pub fn add_value_constraints(doc: &mut utoipa::openapi::OpenApi) {
 /// Operation ids carry their tag (`partners_register`, `providers_register`), so they are unique
 /// across the document as OpenAPI requires, though handlers in different modules share names.
 pub fn qualify_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
-    for item in doc.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
-            let tag = op
-                .tags
-                .as_ref()
-                .and_then(|t| t.first())
-                .map(|t| t.replace(' ', "_"))
-                .unwrap_or_default();
-            if let Some(id) = op.operation_id.as_mut() {
-                if !tag.is_empty() && !id.starts_with(&format!("{tag}_")) {
-                    *id = format!("{tag}_{id}");
-                }
+    for op in operations(doc, ALL_METHODS) {
+        let tag = op
+            .tags
+            .as_ref()
+            .and_then(|t| t.first())
+            .map(|t| t.replace(' ', "_"))
+            .unwrap_or_default();
+        if let Some(id) = op.operation_id.as_mut() {
+            if !tag.is_empty() && !id.starts_with(&format!("{tag}_")) {
+                *id = format!("{tag}_{id}");
             }
         }
     }
@@ -263,18 +259,9 @@ fn add_example(status: &str, response: &mut utoipa::openapi::RefOr<utoipa::opena
 /// Each problem response shows an example of its own code (Swagger UI would otherwise show one
 /// example for all of them).
 pub fn add_problem_examples(doc: &mut utoipa::openapi::OpenApi) {
-    for item in doc.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
-            for (status, response) in op.responses.responses.iter_mut() {
-                add_example(status, response);
-            }
+    for op in operations(doc, ALL_METHODS) {
+        for (status, response) in op.responses.responses.iter_mut() {
+            add_example(status, response);
         }
     }
     if let Some(components) = doc.components.as_mut() {
