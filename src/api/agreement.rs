@@ -12,13 +12,10 @@ use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::events;
 use super::extract::{ApiJson, path_tenant};
 use super::idempotency::{Answer, Once};
-use super::partners::registered;
-use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::agreement::{self, Acceptance, Agreement};
-use crate::domain::event::EventType;
 use crate::state::AppState;
-use crate::store::{OrRefused, agreements, enrollments, partners};
+use crate::store::agreements;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementDto {
@@ -114,33 +111,12 @@ pub async fn accept(
     caller.require(Operation::AcceptAgreement, Some(id))?;
     let version = body.parse()?.agreement_version;
     let now = state.clock.now();
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let partner = registered(conn, id)?;
-        let latest = enrollments::latest(conn, id)?;
-        let existing = agreements::find(conn, id)?;
-        let offered = agreement::current();
-        let a = agreement::accept(
-            &offered,
-            latest.as_ref(),
-            existing.as_ref(),
-            &version,
-            Uuid::now_v7(),
-            caller.sub.clone(),
-            now,
-        )?;
-        agreements::insert(conn, id, &a).or_refused(|| DomainError::AlreadyAccepted)?;
-        partners::update(conn, &partner.activate_indirect_reseller(now))?;
-        events::record(
-            conn,
-            caller,
-            id,
-            EventType::AgreementAccepted,
-            a.id,
-            &AcceptanceDto::from(&a),
-            now,
-        )?;
-        let acceptance = a;
+        let ctx = agreements::context(conn, id)?;
+        let decided =
+            agreement::accept_and_activate(ctx, &version, Uuid::now_v7(), caller.sub.clone(), now)?;
+        let acceptance = events::apply(conn, caller, &key, decided, now)?;
         Answer::created(&AcceptanceDto::from(&acceptance))
     })
     .await

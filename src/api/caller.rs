@@ -14,6 +14,7 @@ use crate::domain::access::{Actor, Operation, authorize};
 use crate::domain::role::Role;
 use crate::domain::values::TenantId;
 use crate::state::AppState;
+use crate::store::outcome;
 
 impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> ApiError {
@@ -54,6 +55,17 @@ impl Caller {
             },
             request_id: self.request_id.clone(),
             operator_tenant: self.operator_tenant,
+        }
+    }
+
+    /// The caller as the audit log names it (R29).
+    pub fn author(&self) -> outcome::Actor {
+        outcome::Actor {
+            sub: self.sub.clone(),
+            tenant: self.tenant(),
+            roles: self.role_names(),
+            request_id: self.request_id.clone(),
+            operator: self.operator_tenant,
         }
     }
 

@@ -74,7 +74,7 @@ impl CustomerInvitationDto {
     }
 
     /// As events show it: without the link (no event carries a token).
-    fn hidden(i: &CustomerInvitation, now: DateTime<Utc>) -> Self {
+    pub fn hidden(i: &CustomerInvitation, now: DateTime<Utc>) -> Self {
         CustomerInvitationDto::render(i, now, false)
     }
 
@@ -501,7 +501,7 @@ pub async fn done(
                     body: sent.email.body.clone(),
                     created_at: now,
                 };
-                outbox::enqueue(conn, key, &note)?;
+                outbox::enqueue_legacy(conn, key, &note)?;
             }
             Ok(sent)
         },
@@ -685,7 +685,7 @@ pub async fn accept(
             customers::link_provider(conn, after.provider_id, tenant, now)?;
             let partner = partners::find(conn, after.partner_id)?.ok_or_else(|| ApiError::not_found("the partner is gone"))?;
             if let Some(to) = partner.primary_contact_email.clone() {
-                outbox::enqueue(
+                outbox::enqueue_legacy(
                     conn,
                     &key,
                     &Notification {

@@ -115,14 +115,14 @@ fn on_approved(
     e: &Enrollment,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    outbox::enqueue(
+    outbox::enqueue_legacy(
         conn,
         key,
         &Notification::enrollment_approved(partner, e, Uuid::now_v7(), now),
     )?;
     let invitation = incentive::invitation_on_approval(partner, Uuid::now_v7(), now)?;
     incentives::insert_invitation(conn, partner.tenant_id, &invitation)?;
-    outbox::enqueue(
+    outbox::enqueue_legacy(
         conn,
         key,
         &Notification::incentive_invitation(partner, &invitation, Uuid::now_v7(), now),
@@ -380,7 +380,7 @@ pub async fn reject(
         let before = latest(conn, id)?;
         let e = before.clone().reject(caller.sub.clone(), reason, now)?;
         save_from(conn, &e, before.status)?;
-        outbox::enqueue(
+        outbox::enqueue_legacy(
             conn,
             &key,
             &Notification::enrollment_rejected(&partner, &e, Uuid::now_v7(), now),

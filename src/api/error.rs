@@ -253,6 +253,7 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> ApiError {
         let detail = e.to_string();
         match e {
+            DomainError::NotFound(_) => ApiError::new(ErrorCode::NotFound, detail),
             DomainError::NotEligible(_) => ApiError::new(ErrorCode::NotEligible, detail),
             DomainError::ProfileIncomplete(fields) => ApiError::new(
                 ErrorCode::ProfileIncomplete,

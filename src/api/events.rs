@@ -5,20 +5,68 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
+use super::agreement::AcceptanceDto;
 use super::caller::Caller;
+use super::customer_invitations::CustomerInvitationDto;
+use super::customers::CustomerDto;
+use super::enrollment::EnrollmentDto;
 use super::error::{ApiError, BadRequest, FieldError, Forbidden, NotFound, Unauthenticated};
 use super::extract::{DEFAULT_LIMIT, MAX_LIMIT, path_tenant};
+use super::incentives::{IncentiveEnrollmentDto, IncentiveInvitationDto};
+use super::partners::PartnerDto;
+use super::partnerships::PartnershipInvitationDto;
+use super::providers::ProviderDto;
 use crate::domain::access::Operation;
 use crate::domain::event::EventType;
+use crate::domain::outcome::{Outcome, Subject as EventSubject};
 use crate::domain::values::TenantId;
+use crate::sealing::DataKey;
 use crate::state::AppState;
 use crate::store::models::{EventRow, naive, utc};
 use crate::store::page::decode_cursor;
-use crate::store::{AnyConnection, StoreError, events};
+use crate::store::{AnyConnection, StoreError, events, outcome};
+use uuid::Uuid;
 
-/// Appends one event for `tenant` in the caller's transaction. `data` is the subject as the API
+/// Applies a decided outcome in the caller's transaction (STYLE.md "Decide, then apply") and
+/// hands back what the caller is answered with. Events show their subject as the API does right
+/// after the change, never with an invitation token.
+pub fn apply<T>(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    key: &DataKey,
+    outcome: Outcome<T>,
+    now: DateTime<Utc>,
+) -> Result<T, ApiError> {
+    let render = |subject: &EventSubject| render(subject, now);
+    outcome::apply(conn, key, &outcome, &caller.author(), now, &render)?;
+    Ok(outcome.value)
+}
+
+fn render(subject: &EventSubject, now: DateTime<Utc>) -> Result<String, StoreError> {
+    let json = match subject {
+        EventSubject::Partner(p) => serde_json::to_string(&PartnerDto::from(p)),
+        EventSubject::Provider(p) => serde_json::to_string(&ProviderDto::from(p)),
+        EventSubject::Enrollment(e) => serde_json::to_string(&EnrollmentDto::from(e)),
+        EventSubject::Acceptance(a) => serde_json::to_string(&AcceptanceDto::from(a)),
+        EventSubject::IncentiveInvitation(i) => {
+            serde_json::to_string(&IncentiveInvitationDto::from(i))
+        }
+        EventSubject::IncentiveEnrollment(e) => {
+            serde_json::to_string(&IncentiveEnrollmentDto::from(e))
+        }
+        EventSubject::PartnershipInvitation(i) => {
+            serde_json::to_string(&PartnershipInvitationDto::new(i, now))
+        }
+        EventSubject::Customer(c, r) => serde_json::to_string(&CustomerDto::new(c, r)),
+        EventSubject::CustomerInvitation(i) => {
+            serde_json::to_string(&CustomerInvitationDto::hidden(i, now))
+        }
+    };
+    json.map_err(|e| StoreError::Corrupt(format!("event data: {e}")))
+}
+
+/// TRANSITIONAL: appends one event for `tenant` in the caller's transaction. `data` is the subject as the API
 /// shows it right after the change; it never holds an invitation token.
 pub fn record(
     conn: &mut AnyConnection,

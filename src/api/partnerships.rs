@@ -59,7 +59,7 @@ pub struct PartnershipInvitationDto {
 }
 
 impl PartnershipInvitationDto {
-    fn new(i: &PartnershipInvitation, now: DateTime<Utc>) -> Self {
+    pub fn new(i: &PartnershipInvitation, now: DateTime<Utc>) -> Self {
         PartnershipInvitationDto {
             id: i.id.to_string(),
             provider_id: i.provider_id.to_string(),
@@ -269,7 +269,7 @@ pub async fn invite(
             body,
             created_at: now,
         };
-        outbox::enqueue(conn, &key, &note)?;
+        outbox::enqueue_legacy(conn, &key, &note)?;
         // The event shows the invitation without its link: no event carries a token.
         let data = PartnershipInvitationDto::new(&inv, now);
         for tenant in [provider_id, partner_id] {

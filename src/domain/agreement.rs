@@ -5,6 +5,9 @@ use uuid::Uuid;
 
 use super::DomainError;
 use super::enrollment::{Enrollment, EnrollmentStatus};
+use super::event::EventType;
+use super::outcome::{Change, Event, Outcome, Subject};
+use super::partner::Partner;
 
 /// A published version of the indirect reseller agreement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +69,46 @@ pub fn accept(
         accepted_by: by,
         accepted_at: now,
     })
+}
+
+/// What accepting the agreement is decided on, read in the write transaction.
+#[derive(Debug, Clone)]
+pub struct AcceptanceContext {
+    pub partner: Partner,
+    pub latest_enrollment: Option<Enrollment>,
+    pub existing: Option<Acceptance>,
+}
+
+/// R10, R11: accepting the current version turns on the indirect reseller program.
+pub fn accept_and_activate(
+    ctx: AcceptanceContext,
+    offered_version: &str,
+    id: Uuid,
+    by: String,
+    now: DateTime<Utc>,
+) -> Result<Outcome<Acceptance>, DomainError> {
+    let a = accept(
+        &current(),
+        ctx.latest_enrollment.as_ref(),
+        ctx.existing.as_ref(),
+        offered_version,
+        id,
+        by,
+        now,
+    )?;
+    let partner = ctx.partner.activate_indirect_reseller(now);
+    let tenant = partner.tenant_id;
+    Ok(Outcome::new(a.clone())
+        .change(Change::InsertAcceptance {
+            partner: tenant,
+            acceptance: a.clone(),
+        })
+        .change(Change::UpdatePartner(partner))
+        .event(Event::new(
+            EventType::AgreementAccepted,
+            vec![tenant],
+            Subject::Acceptance(a),
+        )))
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@ use thiserror::Error;
 /// A business rule said no. Each variant maps to one stable API error code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
+    /// Absent, or another tenant's (R28): the caller cannot tell which.
+    #[error("{0}")]
+    NotFound(String),
     /// R2: only a direct bill partner identified for offboarding may enroll.
     #[error("{0}")]
     NotEligible(String),

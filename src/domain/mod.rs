@@ -12,6 +12,7 @@ pub mod event;
 pub mod incentive;
 pub mod invitation;
 pub mod notification;
+pub mod outcome;
 pub mod partner;
 pub mod program;
 pub mod provider;

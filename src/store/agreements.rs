@@ -3,8 +3,22 @@ use diesel::prelude::*;
 use super::models::AcceptanceRow;
 use super::schema::agreement_acceptances;
 use super::{AnyConnection, StoreError, insert_result};
-use crate::domain::agreement::Acceptance;
+use super::{enrollments, partners};
+use crate::domain::agreement::{Acceptance, AcceptanceContext};
 use crate::domain::values::TenantId;
+
+/// Locks the partner and reads what accepting the agreement is decided on.
+pub fn context(
+    conn: &mut AnyConnection,
+    partner: TenantId,
+) -> Result<AcceptanceContext, StoreError> {
+    partners::lock(conn, partner)?;
+    Ok(AcceptanceContext {
+        partner: partners::registered(conn, partner)?,
+        latest_enrollment: enrollments::latest(conn, partner)?,
+        existing: find(conn, partner)?,
+    })
+}
 
 pub fn find(conn: &mut AnyConnection, partner: TenantId) -> Result<Option<Acceptance>, StoreError> {
     agreement_acceptances::table

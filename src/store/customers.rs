@@ -7,6 +7,7 @@ use super::models::{CustomerRelationshipRow, CustomerRow, naive};
 use super::page::{Page, PageRequest, paginate};
 use super::schema::{customer_relationships as rel, customers};
 use super::{AnyConnection, StoreError, insert_result, param};
+use crate::domain::DomainError;
 use crate::domain::capability::Relationship;
 use crate::domain::customer::{Customer, CustomerRelationship};
 use crate::domain::values::TenantId;
@@ -27,6 +28,18 @@ pub fn find(conn: &mut AnyConnection, id: TenantId) -> Result<Option<Customer>, 
         .optional()?
         .map(Customer::try_from)
         .transpose()
+}
+
+/// The partner's customer and its relationship; another tenant's customer is `NotFound` (R28).
+pub fn visible(
+    conn: &mut AnyConnection,
+    partner: TenantId,
+    customer: TenantId,
+) -> Result<(Customer, CustomerRelationship), StoreError> {
+    let missing = || StoreError::Refused(DomainError::NotFound("no such customer".into()));
+    let r = relationship(conn, partner, customer)?.ok_or_else(missing)?;
+    let c = find(conn, customer)?.ok_or_else(missing)?;
+    Ok((c, r))
 }
 
 /// How `partner` is tied to `customer`, if at all.
@@ -55,19 +68,29 @@ pub fn insert_relationship(
     )
 }
 
-/// Inserts the relationship, or replaces the pair's existing one (R21: a move).
+/// Inserts the relationship, or replaces the pair's existing one (R21: a move), in one upsert.
 pub fn put_relationship(
     conn: &mut AnyConnection,
     r: &CustomerRelationship,
 ) -> Result<(), StoreError> {
+    use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
     let row = CustomerRelationshipRow::from(r);
-    let updated =
-        diesel::update(rel::table.find((row.partner_id.clone(), row.customer_id.clone())))
-            .set(&row)
-            .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(rel::table).values(&row).execute(conn)?;
-    }
+    let p: Vec<String> = (1..=6).map(|n| param(conn, n)).collect();
+    diesel::sql_query(format!(
+        "INSERT INTO customer_relationships \
+         (partner_id, customer_id, relationship, provider_id, delegated_admin, since) \
+         VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT (partner_id, customer_id) DO UPDATE SET \
+         relationship = excluded.relationship, provider_id = excluded.provider_id, \
+         delegated_admin = excluded.delegated_admin, since = excluded.since",
+        p[0], p[1], p[2], p[3], p[4], p[5]
+    ))
+    .bind::<Text, _>(row.partner_id)
+    .bind::<Text, _>(row.customer_id)
+    .bind::<Text, _>(row.relationship)
+    .bind::<Nullable<Text>, _>(row.provider_id)
+    .bind::<Bool, _>(row.delegated_admin)
+    .bind::<Timestamp, _>(row.since)
+    .execute(conn)?;
     Ok(())
 }
 

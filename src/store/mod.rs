@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod incentives;
 pub mod models;
 pub mod outbox;
+pub mod outcome;
 pub mod page;
 pub mod partners;
 pub mod partnerships;

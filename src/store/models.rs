@@ -305,10 +305,12 @@ pub struct NotificationRow {
     pub delivered_at: Option<NaiveDateTime>,
     /// The whole e-mail body, sealed, for delivery.
     pub body_sealed: Option<String>,
+    /// The event that sent it (R34); null for e-mails written before events existed.
+    pub event_id: Option<String>,
 }
 
 impl NotificationRow {
-    pub fn sealed(n: &Notification, key: &DataKey) -> Self {
+    pub fn sealed(n: &Notification, event_id: &str, key: &DataKey) -> Self {
         NotificationRow {
             id: n.id.to_string(),
             tenant_id: n.tenant_id.to_string(),
@@ -319,6 +321,7 @@ impl NotificationRow {
             created_at: naive(n.created_at),
             delivered_at: None,
             body_sealed: Some(key.seal(&n.body)),
+            event_id: Some(event_id.to_owned()),
         }
     }
 }

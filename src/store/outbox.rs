@@ -10,14 +10,16 @@ use crate::domain::notification::Notification;
 use crate::domain::values::TenantId;
 use crate::sealing::DataKey;
 
-/// The e-mail is kept sealed for delivery; what `notifications` shows hides its tokens.
+/// The e-mail `event_id` sends, kept sealed for delivery; what `notifications` shows hides its
+/// tokens.
 pub fn enqueue(
     conn: &mut AnyConnection,
     key: &DataKey,
     n: &Notification,
+    event_id: &str,
 ) -> Result<(), StoreError> {
     diesel::insert_into(notifications::table)
-        .values(NotificationRow::sealed(n, key))
+        .values(NotificationRow::sealed(n, event_id, key))
         .execute(conn)?;
     Ok(())
 }
@@ -37,4 +39,13 @@ pub fn list(
         query = query.filter(notifications::id.gt(after.clone()));
     }
     Ok(paginate(query.load(conn)?, page, |n| &n.id))
+}
+
+/// TRANSITIONAL: until every handler applies an outcome.
+pub fn enqueue_legacy(
+    conn: &mut AnyConnection,
+    key: &DataKey,
+    n: &Notification,
+) -> Result<(), StoreError> {
+    enqueue(conn, key, n, "")
 }

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use super::models::PartnerRow;
 use super::schema::partners;
 use super::{AnyConnection, StoreError, insert_result};
+use crate::domain::DomainError;
 use crate::domain::partner::Partner;
 use crate::domain::values::TenantId;
 
@@ -14,6 +15,22 @@ pub fn find(conn: &mut AnyConnection, id: TenantId) -> Result<Option<Partner>, S
         .optional()?
         .map(Partner::try_from)
         .transpose()
+}
+
+/// The registered partner of tenant `id`, or `NotFound`.
+pub fn registered(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, StoreError> {
+    find(conn, id)?.ok_or_else(|| {
+        StoreError::Refused(DomainError::NotFound(
+            "no partner is registered for this tenant".into(),
+        ))
+    })
+}
+
+/// R12: the partner, once it has accepted the agreement (the indirect reseller program is on).
+pub fn indirect(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, StoreError> {
+    let partner = find(conn, id)?.ok_or(DomainError::IndirectResellerNotActive)?;
+    partner.require_indirect_reseller()?;
+    Ok(partner)
 }
 
 /// `StoreError::Duplicate` when the tenant is registered already.

@@ -73,6 +73,7 @@ diesel::table! {
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
         body_sealed -> Nullable<Text>,
+        event_id -> Nullable<Text>,
     }
 }
 
