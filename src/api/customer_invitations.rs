@@ -18,22 +18,17 @@ use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use super::partnerships::{EmailDto, TOKEN_MAX, TokenQuery, link};
-use super::providers::require_indirect;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
-use crate::domain::customer::{self, Customer, Domain};
-use crate::domain::event::EventType;
+use crate::domain::customer::Domain;
+use crate::domain::customer_invitation::{self as commands, AcceptForm};
 use crate::domain::invitation::{
     CustomerInvitation, CustomerInvitationDraft, CustomerInvitationStatus,
 };
-use crate::domain::notification::{Notification, NotificationKind};
+use crate::domain::outcome::Outcome;
 use crate::domain::values::{CompanyName, Email, Subject, TenantId};
-use crate::sealing::DataKey;
 use crate::state::AppState;
-use crate::store::{
-    AnyConnection, OrRefused, customer_invitations, customers, outbox, partners, partnerships,
-    providers,
-};
+use crate::store::{customer_invitations, partners, providers};
 use crate::token;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -199,48 +194,21 @@ pub struct CustomerInvitationFilter {
     pub cursor: Option<String>,
 }
 
-/// The partner's invitation; another tenant's is 404 (R28).
-fn owned(
-    conn: &mut AnyConnection,
-    key: &DataKey,
-    partner: TenantId,
-    id: &str,
-) -> Result<CustomerInvitation, ApiError> {
-    customer_invitations::find(conn, key, id)?
-        .filter(|i| i.partner_id == partner)
-        .ok_or_else(|| ApiError::not_found("no such invitation"))
-}
-
-fn save(
-    conn: &mut AnyConnection,
-    key: &DataKey,
-    after: &CustomerInvitation,
-    before: CustomerInvitationStatus,
-) -> Result<(), ApiError> {
-    ApiError::unless_saved(
-        customer_invitations::update_from(conn, key, after, before)?,
-        "invitation",
-    )
-}
-
-/// The steps every change of a partner's invitation shares: tenant and role check, load, the
-/// domain transition, a conditional save, the audit event, one transaction.
+/// The steps every change of a partner's invitation shares: tenant and role check, then in one
+/// transaction load, decide, apply.
 async fn change<F>(
     state: &AppState,
     caller: Caller,
     once: Once,
     path: (String, String),
     operation: Operation,
-    action: EventType,
-    transition: F,
+    decide: F,
 ) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(
-            &mut AnyConnection,
-            &DataKey,
             CustomerInvitation,
             DateTime<Utc>,
-        ) -> Result<CustomerInvitation, ApiError>
+        ) -> Result<Outcome<CustomerInvitation>, DomainError>
         + Send
         + 'static,
 {
@@ -250,19 +218,8 @@ where
     let now = state.clock.now();
     let key = state.data_key.clone();
     once.write(state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let before = owned(conn, &key, id, &invitation_id)?;
-        let after = transition(conn, &key, before.clone(), now)?;
-        save(conn, &key, &after, before.status)?;
-        events::record(
-            conn,
-            caller,
-            id,
-            action,
-            after.id,
-            &CustomerInvitationDto::hidden(&after, now),
-            now,
-        )?;
+        let inv = customer_invitations::owned(conn, &key, id, &invitation_id)?;
+        let after = events::apply(conn, caller, &key, decide(inv, now)?, now)?;
         Answer::ok(&CustomerInvitationDto::new(&after, now, caller))
     })
     .await
@@ -313,28 +270,7 @@ pub async fn create(
     );
     let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let partner = require_indirect(conn, id)?;
-        if !partnerships::relationship_exists(conn, id, provider_id)? {
-            return Err(DomainError::NoProviderRelationship.into());
-        }
-        let provider =
-            providers::find(conn, provider_id)?.ok_or(DomainError::NoProviderRelationship)?;
-        let named = match customer_id {
-            None => None,
-            Some(c) => {
-                let (customer, relationship) = super::customers::visible(conn, id, c)?;
-                customer::check_can_become_indirect(Some(&customer), Some(&relationship))?;
-                customer_invitations::close_expired(conn, id, c, now)?;
-                if customer_invitations::open_exists(conn, id, c)? {
-                    return Err(DomainError::InvitationPending(
-                        "an open invitation for this customer exists".into(),
-                    )
-                    .into());
-                }
-                Some(customer)
-            }
-        };
+        let ctx = customer_invitations::draft_context(conn, &key, id, provider_id, customer_id)?;
         let draft = CustomerInvitationDraft {
             id: inv_id,
             customer_id,
@@ -343,24 +279,7 @@ pub async fn create(
             link,
             now,
         };
-        let inv = CustomerInvitation::draft(
-            &partner,
-            &provider,
-            named.as_ref().map(|c| c.company_name.as_str()),
-            draft,
-        );
-        customer_invitations::insert(conn, &key, &inv).or_refused(|| {
-            DomainError::InvitationPending("an open invitation for this customer exists".into())
-        })?;
-        events::record(
-            conn,
-            caller,
-            id,
-            EventType::CustomerInvitationCreated,
-            inv_id,
-            &CustomerInvitationDto::hidden(&inv, now),
-            now,
-        )?;
+        let inv = events::apply(conn, caller, &key, commands::draft(ctx, draft)?, now)?;
         Answer::created(&CustomerInvitationDto::new(&inv, now, caller))
     })
     .await
@@ -452,8 +371,7 @@ pub async fn edit_email(
         once,
         path.into_inner(),
         Operation::InviteCustomer,
-        EventType::CustomerInvitationEmailEdited,
-        move |_, _, inv, now| Ok(inv.edit_email(subject.as_str().to_owned(), text, now)?),
+        move |inv, now| commands::edit_email(inv, subject.as_str().to_owned(), text, now),
     )
     .await
 }
@@ -481,30 +399,14 @@ pub async fn done(
     body: ApiJson<Empty>,
     once: Once,
 ) -> Result<HttpResponse, ApiError> {
+    body.parse()?;
     change(
         &state,
         caller,
         once,
         path.into_inner(),
         Operation::InviteCustomer,
-        EventType::CustomerInvitationSent,
-        move |conn, key, inv, now| {
-            body.parse()?;
-            let sent = inv.mark_sent(now)?;
-            if let Some(to) = sent.email.to.clone() {
-                let note = Notification {
-                    id: Uuid::now_v7(),
-                    tenant_id: sent.partner_id,
-                    kind: NotificationKind::CustomerInvitation,
-                    to,
-                    subject: sent.email.subject.clone(),
-                    body: sent.email.body.clone(),
-                    created_at: now,
-                };
-                outbox::enqueue_legacy(conn, key, &note)?;
-            }
-            Ok(sent)
-        },
+        move |inv, now| commands::send(inv, Uuid::now_v7(), now),
     )
     .await
 }
@@ -532,17 +434,14 @@ pub async fn revoke(
     body: ApiJson<Empty>,
     once: Once,
 ) -> Result<HttpResponse, ApiError> {
+    body.parse()?;
     change(
         &state,
         caller,
         once,
         path.into_inner(),
         Operation::RevokeCustomerInvitation,
-        EventType::CustomerInvitationRevoked,
-        move |_, _, inv, now| {
-            body.parse()?;
-            Ok(inv.revoke(now)?)
-        },
+        commands::revoke,
     )
     .await
 }
@@ -628,91 +527,30 @@ pub async fn accept(
     caller.require(Operation::AcceptCustomerInvitation, None)?;
     let id = invitation_id.into_inner();
     let b = body.parse()?;
-    let hash = token::hash(&b.token);
-    let tenant = caller.tenant();
-    let now = state.clock.now();
+    let mut fields = Fields::default();
+    let company_name = fields.take_opt(
+        "company_name",
+        b.company_name.as_deref(),
+        CompanyName::parse,
+    );
+    let domain = fields.take_opt("domain", b.domain.as_deref(), Domain::parse);
+    let (Some(company_name), Some(domain)) = (company_name, domain) else {
+        return Err(fields.into_error());
+    };
+    let form = AcceptForm {
+        token_hash: token::hash(&b.token),
+        tenant: caller.tenant(),
+        company_name,
+        domain,
+        email_id: Uuid::now_v7(),
+        now: state.clock.now(),
+    };
     let key = state.data_key.clone();
-    once
-        .write(&state, caller, move |conn, caller| {
-            // An unknown id answers as a wrong token: ids cannot be probed.
-            let missing = || DomainError::InvalidInvitationToken;
-            let partner_id = customer_invitations::find(conn, &key, &id)?.ok_or_else(missing)?.partner_id;
-            // Serialise with every other write for this partner, then read what we decide on.
-            partners::lock(conn, partner_id)?;
-            let before = customer_invitations::find(conn, &key, &id)?.ok_or_else(missing)?;
-            let after = before.clone().accept(&hash, tenant, now)?;
-            // Single use: the conditional update decides, before anything else is written.
-            save(conn, &key, &after, before.status)?;
-            customer::check_is_customer_tenant(
-                partners::find(conn, tenant)?.is_some(),
-                providers::exists(conn, tenant)?,
-            )?;
-            let existing = customers::find(conn, tenant)?;
-            let relationship = customers::relationship(conn, after.partner_id, tenant)?;
-            // R21, R22: checked on what the customer is now, whatever the invitation said.
-            customer::check_can_become_indirect(existing.as_ref(), relationship.as_ref())?;
-            let created = existing.is_none();
-            let c = match existing {
-                Some(c) => c,
-                None => {
-                    let mut fields = Fields::default();
-                    let name = match b.company_name.as_deref() {
-                        Some(n) => fields.take("company_name", CompanyName::parse(n)),
-                        None => {
-                            fields.add("company_name", "is required when a new customer accepts");
-                            None
-                        }
-                    };
-                    let domain = match b.domain.as_deref() {
-                        Some(d) => fields.take("domain", Domain::parse(d)),
-                        None => {
-                            fields.add("domain", "is required when a new customer accepts");
-                            None
-                        }
-                    };
-                    let (Some(company_name), Some(domain)) = (name, domain) else {
-                        return Err(fields.into_error());
-                    };
-                    let c = Customer { tenant_id: tenant, company_name, domain, store_for_business: false, created_at: now };
-                    customers::insert(conn, &c).or_refused(|| DomainError::InvalidState(
-                            "the customer was registered by another request meanwhile; try again".into(),
-                        ))?;
-                    c
-                }
-            };
-            let r = customer::become_indirect(tenant, after.partner_id, after.provider_id, now);
-            customers::put_relationship(conn, &r)?;
-            customers::link_provider(conn, after.provider_id, tenant, now)?;
-            let partner = partners::find(conn, after.partner_id)?.ok_or_else(|| ApiError::not_found("the partner is gone"))?;
-            if let Some(to) = partner.primary_contact_email.clone() {
-                outbox::enqueue_legacy(
-                    conn,
-                    &key,
-                    &Notification {
-                        id: Uuid::now_v7(),
-                        tenant_id: partner.tenant_id,
-                        kind: NotificationKind::CustomerAccepted,
-                        to,
-                        subject: format!("{} accepted your invitation", c.company_name.as_str()),
-                        body: format!(
-                            "{} authorised you and your provider as resellers of record. You now manage its subscriptions, licenses and users.",
-                            c.company_name.as_str()
-                        ),
-                        created_at: now,
-                    },
-                )?;
-            }
-            let dto = CustomerDto::new(&c, &r);
-            // R34: a new customer is created; an existing one changes relationship.
-            let change = if created { EventType::CustomerCreated } else { EventType::CustomerRelationshipChanged };
-            events::record(conn, caller, tenant, change, tenant, &dto, now)?;
-            events::record(conn, caller, after.partner_id, change, tenant, &dto, now)?;
-            // The partner, the customer and the provider (a new reseller relationship) each see it.
-            let accepted = CustomerInvitationDto::hidden(&after, now);
-            for owner in [after.partner_id, tenant, after.provider_id] {
-                events::record(conn, caller, owner, EventType::CustomerInvitationAccepted, after.id, &accepted, now)?;
-            }
-            Answer::ok(&dto)
-        })
-        .await
+    once.write(&state, caller, move |conn, caller| {
+        let ctx = customer_invitations::accept_context(conn, &key, &id, form.tenant)?;
+        let now = form.now;
+        let (c, r) = events::apply(conn, caller, &key, commands::accept(ctx, form)?, now)?;
+        Answer::ok(&CustomerDto::new(&c, &r))
+    })
+    .await
 }

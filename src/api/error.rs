@@ -254,6 +254,12 @@ impl From<DomainError> for ApiError {
         let detail = e.to_string();
         match e {
             DomainError::NotFound(_) => ApiError::new(ErrorCode::NotFound, detail),
+            DomainError::NewCustomerDetailsMissing(fields) => ApiError::validation(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(f, "is required when a new customer accepts"))
+                    .collect(),
+            ),
             DomainError::NotEligible(_) => ApiError::new(ErrorCode::NotEligible, detail),
             DomainError::ProfileIncomplete(fields) => ApiError::new(
                 ErrorCode::ProfileIncomplete,

@@ -73,4 +73,7 @@ pub enum DomainError {
         "a customer that buys through Microsoft Store for Business cannot accept an indirect reseller invitation from a partner it already buys from through direct bill"
     )]
     StoreForBusinessUnsupported,
+    /// R18: a customer tenant accepting for the first time names itself.
+    #[error("a new customer must name itself: {} required", .0.join(", "))]
+    NewCustomerDetailsMissing(Vec<&'static str>),
 }

@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod business_days;
 pub mod capability;
 pub mod customer;
+pub mod customer_invitation;
 pub mod enrollment;
 pub mod error;
 pub mod event;

@@ -6,7 +6,11 @@ use diesel::prelude::*;
 use super::models::{CustomerInvitationRow, naive};
 use super::page::{Page, PageRequest, paginate};
 use super::schema::customer_invitations as inv;
-use super::{AnyConnection, StoreError, insert_result};
+use super::{
+    AnyConnection, StoreError, customers, insert_result, partners, partnerships, providers,
+};
+use crate::domain::DomainError;
+use crate::domain::customer_invitation::{AcceptContext, DraftContext, Named};
 use crate::domain::invitation::{CustomerInvitation, CustomerInvitationStatus};
 use crate::domain::values::TenantId;
 use crate::sealing::DataKey;
@@ -43,37 +47,95 @@ pub fn find(
         .transpose()
 }
 
-/// Marks the customer's open invitations past expiry as expired, so a new one may be drafted.
-pub fn close_expired(
+/// The partner's open invitation for the customer (at most one, by a unique index), expired by
+/// the clock or not: the domain decides.
+fn open_for(
     conn: &mut AnyConnection,
+    key: &DataKey,
     partner: TenantId,
     customer: TenantId,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::update(
-        inv::table
-            .filter(inv::partner_id.eq(partner.to_string()))
-            .filter(inv::customer_id.eq(customer.to_string()))
-            .filter(inv::status.eq_any(open()))
-            .filter(inv::expires_at.le(naive(now))),
-    )
-    .set(inv::status.eq(CustomerInvitationStatus::Expired.name()))
-    .execute(conn)?;
-    Ok(())
-}
-
-pub fn open_exists(
-    conn: &mut AnyConnection,
-    partner: TenantId,
-    customer: TenantId,
-) -> Result<bool, StoreError> {
-    let n: i64 = inv::table
+) -> Result<Option<CustomerInvitation>, StoreError> {
+    inv::table
         .filter(inv::partner_id.eq(partner.to_string()))
         .filter(inv::customer_id.eq(customer.to_string()))
         .filter(inv::status.eq_any(open()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+        .select(CustomerInvitationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(|r| r.open(key))
+        .transpose()
+}
+
+/// Locks the partner and reads what drafting an invitation is decided on.
+pub fn draft_context(
+    conn: &mut AnyConnection,
+    key: &DataKey,
+    partner: TenantId,
+    provider: TenantId,
+    customer: Option<TenantId>,
+) -> Result<DraftContext, StoreError> {
+    partners::lock(conn, partner)?;
+    let p = partners::indirect(conn, partner)?;
+    let provider = if partnerships::relationship_exists(conn, partner, provider)? {
+        providers::find(conn, provider)?
+    } else {
+        None
+    };
+    let (named, open) = match customer {
+        None => (Named::New, None),
+        Some(c) => {
+            let named = match customers::visible(conn, partner, c) {
+                Ok((customer, r)) => Named::Visible(customer, r),
+                Err(StoreError::Refused(DomainError::NotFound(_))) => Named::Unknown,
+                Err(e) => return Err(e),
+            };
+            (named, open_for(conn, key, partner, c)?)
+        }
+    };
+    Ok(DraftContext {
+        partner: p,
+        provider,
+        customer: named,
+        open,
+    })
+}
+
+/// Locks the partner and reads its invitation `id`; another tenant's is `NotFound` (R28).
+pub fn owned(
+    conn: &mut AnyConnection,
+    key: &DataKey,
+    partner: TenantId,
+    id: &str,
+) -> Result<CustomerInvitation, StoreError> {
+    partners::lock(conn, partner)?;
+    find(conn, key, id)?
+        .filter(|i| i.partner_id == partner)
+        .ok_or_else(|| StoreError::Refused(DomainError::NotFound("no such invitation".into())))
+}
+
+/// Reads what accepting link `id` as `tenant` is decided on, after locking its partner, so that
+/// it serialises with every other write for that partner. An unknown id answers as a wrong
+/// token: ids cannot be probed.
+pub fn accept_context(
+    conn: &mut AnyConnection,
+    key: &DataKey,
+    id: &str,
+    tenant: TenantId,
+) -> Result<AcceptContext, StoreError> {
+    let missing = || StoreError::Refused(DomainError::InvalidInvitationToken);
+    let partner = find(conn, key, id)?.ok_or_else(missing)?.partner_id;
+    partners::lock(conn, partner)?;
+    let invitation = find(conn, key, id)?.ok_or_else(missing)?;
+    Ok(AcceptContext {
+        partner: partners::find(conn, partner)?.ok_or_else(|| {
+            StoreError::Refused(DomainError::NotFound("the partner is gone".into()))
+        })?,
+        tenant_is_partner: partners::find(conn, tenant)?.is_some(),
+        tenant_is_provider: providers::exists(conn, tenant)?,
+        customer: customers::find(conn, tenant)?,
+        relationship: customers::relationship(conn, partner, tenant)?,
+        invitation,
+    })
 }
 
 /// Writes `i` only if the stored row is still in `expected`: under concurrent requests the
