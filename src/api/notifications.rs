@@ -1,4 +1,4 @@
-//! R30: the partner's notifications, as written to the outbox.
+//! R30, R34: the partner's notifications: the e-mails its events sent, as written to the outbox.
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -27,6 +27,10 @@ pub struct NotificationDto {
     pub subject: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// The event that sent this e-mail (`GET /v1/events/{event_id}`, R34); null for e-mails
+    /// written before the event log existed.
+    #[schema(format = "uuid")]
+    pub event_id: Option<String>,
 }
 
 impl From<NotificationRow> for NotificationDto {
@@ -38,6 +42,7 @@ impl From<NotificationRow> for NotificationDto {
             subject: r.subject,
             body: r.body,
             created_at: utc(r.created_at),
+            event_id: r.event_id,
         }
     }
 }

@@ -147,6 +147,36 @@ async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, types(&feed));
+    // The notifications are the e-mails these events sent, each naming its event.
+    let notes = app
+        .ga(&partner)
+        .get(&format!("/v1/partners/{partner}/notifications"))
+        .await
+        .expect(200);
+    let mut sent_by = Vec::new();
+    for note in notes["items"].as_array().unwrap() {
+        let event_id = note["event_id"].as_str().expect("an event id");
+        let event = app
+            .ga(&partner)
+            .get(&format!("/v1/events/{event_id}"))
+            .await
+            .expect(200);
+        sent_by.push((
+            note["kind"].as_str().unwrap().to_owned(),
+            event["type"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let pair = |k: &str, t: &str| (k.to_owned(), t.to_owned());
+    assert_eq!(
+        sent_by,
+        vec![
+            pair("enrollment_approved", "enrollment.approved"),
+            pair("incentive_invitation", "incentive.invited"),
+            pair("partnership_invitation", "partnership_invitation.created"),
+            pair("customer_invitation", "customer_invitation.sent"),
+            pair("customer_accepted", "customer_invitation.accepted"),
+        ]
+    );
 }
 
 #[tokio::test]
