@@ -7,6 +7,7 @@ pub mod business_days;
 pub mod capability;
 pub mod customer;
 pub mod customer_invitation;
+pub mod delivery;
 pub mod enrollment;
 pub mod error;
 pub mod event;
