@@ -21,5 +21,6 @@ pub mod provider;
 pub mod region;
 pub mod role;
 pub mod values;
+pub mod webhook;
 
 pub use error::DomainError;
