@@ -45,19 +45,6 @@ impl Caller {
         authorize(operation, &self.actor, owner, self.operator_tenant).map_err(ApiError::from)
     }
 
-    /// The service itself acting within this request, as the operator (R29 names it as actor).
-    pub fn as_system(&self, sub: &str) -> Caller {
-        Caller {
-            sub: sub.to_owned(),
-            actor: Actor {
-                tenant: self.operator_tenant,
-                roles: Vec::new(),
-            },
-            request_id: self.request_id.clone(),
-            operator_tenant: self.operator_tenant,
-        }
-    }
-
     /// The caller as the audit log names it (R29).
     pub fn author(&self) -> outcome::Actor {
         outcome::Actor {

@@ -13,19 +13,11 @@ use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, U
 use super::events;
 use super::extract::{ApiJson, Fields, path_tenant};
 use super::idempotency::{Answer, Once};
-use super::incentives::IncentiveInvitationDto;
-use super::partners::registered;
-use crate::domain::DomainError;
 use crate::domain::access::Operation;
-use crate::domain::enrollment::{AUTO_REVIEWER, Enrollment, EnrollmentStatus, Submission};
-use crate::domain::event::EventType;
-use crate::domain::incentive;
-use crate::domain::notification::Notification;
-use crate::domain::partner::Partner;
+use crate::domain::enrollment::{self, Enrollment, Submission};
 use crate::domain::values::{Email, TenantId, Text};
-use crate::sealing::DataKey;
 use crate::state::AppState;
-use crate::store::{AnyConnection, OrRefused, enrollments, incentives, outbox, partners};
+use crate::store::enrollments;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EnrollmentDto {
@@ -92,64 +84,6 @@ pub struct Empty {}
 
 const REASON_MAX: usize = 1000;
 
-fn latest(conn: &mut AnyConnection, partner: TenantId) -> Result<Enrollment, ApiError> {
-    enrollments::latest(conn, partner)?
-        .ok_or_else(|| ApiError::not_found("this partner has no indirect reseller enrollment"))
-}
-
-/// Saves a decision unless another request changed the enrollment first.
-fn save_from(
-    conn: &mut AnyConnection,
-    e: &Enrollment,
-    expected: EnrollmentStatus,
-) -> Result<(), ApiError> {
-    ApiError::unless_saved(enrollments::update_from(conn, e, expected)?, "enrollment")
-}
-
-/// R7 and R26: the approval notice, and the invitation to the indirect reseller incentives.
-fn on_approved(
-    conn: &mut AnyConnection,
-    key: &DataKey,
-    caller: &Caller,
-    partner: &Partner,
-    e: &Enrollment,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    outbox::enqueue_legacy(
-        conn,
-        key,
-        &Notification::enrollment_approved(partner, e, Uuid::now_v7(), now),
-    )?;
-    let invitation = incentive::invitation_on_approval(partner, Uuid::now_v7(), now)?;
-    incentives::insert_invitation(conn, partner.tenant_id, &invitation)?;
-    outbox::enqueue_legacy(
-        conn,
-        key,
-        &Notification::incentive_invitation(partner, &invitation, Uuid::now_v7(), now),
-    )?;
-    events::record(
-        conn,
-        caller,
-        partner.tenant_id,
-        EventType::EnrollmentApproved,
-        e.id,
-        &EnrollmentDto::from(e),
-        now,
-    )?;
-    let invited = IncentiveInvitationDto::from(&invitation);
-    let event = EventType::IncentiveInvited;
-    events::record(
-        conn,
-        caller,
-        partner.tenant_id,
-        event,
-        invitation.id,
-        &invited,
-        now,
-    )?;
-    Ok(())
-}
-
 fn location(partner: TenantId) -> String {
     format!("/v1/partners/{partner}/indirect-reseller-enrollment")
 }
@@ -191,47 +125,16 @@ pub async fn submit(
     let (now, review) = (state.clock.now(), state.review);
     let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let partner = partners::find(conn, id)?.ok_or_else(|| {
-            DomainError::NotEligible(
-                "this tenant is not registered as a direct bill partner".into(),
-            )
-        })?;
-        let latest = enrollments::latest(conn, id)?;
+        let ctx = enrollments::submission_context(conn, id)?;
         let form = Submission {
             id: Uuid::now_v7(),
             submitted_by: caller.sub.clone(),
             primary_contact_email: contact,
             now,
         };
-        let e = Enrollment::submit(&partner, latest.as_ref(), form, review)?;
-        enrollments::insert(conn, &e).or_refused(|| {
-            DomainError::AlreadyEnrolled(
-                "an indirect reseller enrollment was submitted meanwhile".into(),
-            )
-        })?;
-        events::record(
-            conn,
-            caller,
-            id,
-            EventType::EnrollmentSubmitted,
-            e.id,
-            &EnrollmentDto::from(&e),
-            now,
-        )?;
-        if e.status == EnrollmentStatus::Approved {
-            // Auto review: the service approved, and the audit log says so.
-            on_approved(
-                conn,
-                &key,
-                &caller.as_system(AUTO_REVIEWER),
-                &partner,
-                &e,
-                now,
-            )?;
-        }
-        let enrollment = e;
-        Ok(Answer::created(&EnrollmentDto::from(&enrollment))?.at(location(id)))
+        let decided = enrollment::submit(ctx, form, review, Uuid::now_v7)?;
+        let e = events::apply(conn, caller, &key, decided, now)?;
+        Ok(Answer::created(&EnrollmentDto::from(&e))?.at(location(id)))
     })
     .await
 }
@@ -256,7 +159,10 @@ pub async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::ReadEnrollment, Some(id))?;
-    let e = state.db.read(move |conn| latest(conn, id)).await?;
+    let e = state
+        .db
+        .read(move |conn| enrollments::current(conn, id).map_err(ApiError::from))
+        .await?;
     Ok(HttpResponse::Ok().json(EnrollmentDto::from(&e)))
 }
 
@@ -283,20 +189,11 @@ pub async fn withdraw(
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::WithdrawEnrollment, Some(id))?;
     let now = state.clock.now();
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let before = latest(conn, id)?;
-        let e = before.clone().withdraw(caller.sub.clone(), now)?;
-        save_from(conn, &e, before.status)?;
-        events::record(
-            conn,
-            caller,
-            id,
-            EventType::EnrollmentWithdrawn,
-            e.id,
-            &EnrollmentDto::from(&e),
-            now,
-        )?;
+        let pending = enrollments::withdrawal_context(conn, id)?;
+        let decided = enrollment::withdraw(pending, caller.sub.clone(), now)?;
+        let e = events::apply(conn, caller, &key, decided, now)?;
         Answer::ok(&EnrollmentDto::from(&e))
     })
     .await
@@ -332,12 +229,9 @@ pub async fn approve(
     let now = state.clock.now();
     let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let partner = registered(conn, id)?;
-        let before = latest(conn, id)?;
-        let e = before.clone().approve(caller.sub.clone(), now)?;
-        save_from(conn, &e, before.status)?;
-        on_approved(conn, &key, caller, &partner, &e, now)?;
+        let ctx = enrollments::decision_context(conn, id)?;
+        let decided = enrollment::approve(ctx, caller.sub.clone(), Uuid::now_v7, now)?;
+        let e = events::apply(conn, caller, &key, decided, now)?;
         Answer::ok(&EnrollmentDto::from(&e))
     })
     .await
@@ -375,25 +269,9 @@ pub async fn reject(
     let now = state.clock.now();
     let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let partner = registered(conn, id)?;
-        let before = latest(conn, id)?;
-        let e = before.clone().reject(caller.sub.clone(), reason, now)?;
-        save_from(conn, &e, before.status)?;
-        outbox::enqueue_legacy(
-            conn,
-            &key,
-            &Notification::enrollment_rejected(&partner, &e, Uuid::now_v7(), now),
-        )?;
-        events::record(
-            conn,
-            caller,
-            id,
-            EventType::EnrollmentRejected,
-            e.id,
-            &EnrollmentDto::from(&e),
-            now,
-        )?;
+        let ctx = enrollments::decision_context(conn, id)?;
+        let decided = enrollment::reject(ctx, caller.sub.clone(), reason, Uuid::now_v7(), now)?;
+        let e = events::apply(conn, caller, &key, decided, now)?;
         Answer::ok(&EnrollmentDto::from(&e))
     })
     .await

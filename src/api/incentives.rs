@@ -12,14 +12,11 @@ use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, U
 use super::events;
 use super::extract::{ApiJson, path_tenant};
 use super::idempotency::{Answer, Once};
-use super::partners::registered;
-use crate::domain::DomainError;
 use crate::domain::access::Operation;
-use crate::domain::event::EventType;
 use crate::domain::incentive::{self, IncentiveEnrollment, IncentiveInvitation};
 use crate::domain::program::Program;
 use crate::state::AppState;
-use crate::store::{OrRefused, incentives, partners};
+use crate::store::incentives;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -165,36 +162,11 @@ pub async fn enroll(
     caller.require(Operation::EnrollIncentive, Some(id))?;
     let program = Program::from(body.parse()?.program);
     let now = state.clock.now();
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let partner = registered(conn, id)?;
-        let invitations = incentives::invitations(conn, id)?;
-        let done = incentives::enrollments(conn, id)?;
-        let e = incentive::enroll(
-            &partner,
-            program,
-            &invitations,
-            &done,
-            Uuid::now_v7(),
-            caller.sub.clone(),
-            now,
-        )?;
-        incentives::insert_enrollment(conn, id, &e).or_refused(|| {
-            DomainError::AlreadyEnrolled(format!(
-                "already enrolled in the {} incentive program",
-                program.name()
-            ))
-        })?;
-        events::record(
-            conn,
-            caller,
-            id,
-            EventType::IncentiveEnrolled,
-            e.id,
-            &IncentiveEnrollmentDto::from(&e),
-            now,
-        )?;
-        let enrollment = e;
+        let ctx = incentives::context(conn, id)?;
+        let decided = incentive::enroll(ctx, program, Uuid::now_v7(), caller.sub.clone(), now)?;
+        let enrollment = events::apply(conn, caller, &key, decided, now)?;
         Answer::created(&IncentiveEnrollmentDto::from(&enrollment))
     })
     .await

@@ -9,18 +9,15 @@ use validator::Validate;
 use super::caller::Caller;
 use super::doc;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
-use super::error_code::ErrorCode;
 use super::events;
 use super::extract::{ApiJson, Fields, not_null, path_tenant};
 use super::idempotency::{Answer, Once};
-use crate::domain::DomainError;
 use crate::domain::access::Operation;
-use crate::domain::event::EventType;
-use crate::domain::partner::{Partner, ProfileChanges, StandingChanges};
+use crate::domain::partner::{self, Partner, ProfileChanges, StandingChanges};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, MpnId, TenantId};
 use crate::state::AppState;
-use crate::store::{AnyConnection, OrRefused, partners, providers};
+use crate::store::{AnyConnection, partners};
 
 /// A partner as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -162,10 +159,9 @@ fn profile_changes(fields: &mut Fields, body: &PatchPartner) -> Option<ProfileCh
     })
 }
 
-/// The registered partner of tenant `id`, or 404.
+/// The registered partner of tenant `id`, or 404 (`store::partners::registered`).
 pub fn registered(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, ApiError> {
-    partners::find(conn, id)?
-        .ok_or_else(|| ApiError::not_found("no partner is registered for this tenant"))
+    Ok(partners::registered(conn, id)?)
 }
 
 /// Register a direct bill partner (operator). The profile may start incomplete (R4).
@@ -220,7 +216,7 @@ pub async fn register(
         return Err(ApiError::field("tenant_id", "is the operator tenant"));
     }
     let now = state.clock.now();
-    let partner = Partner {
+    let new = Partner {
         tenant_id,
         company_name,
         region,
@@ -233,25 +229,11 @@ pub async fn register(
         created_at: now,
         updated_at: now,
     };
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        if providers::exists(conn, partner.tenant_id)? {
-            return Err(ApiError::new(
-                ErrorCode::ProviderExists,
-                "this tenant is registered as an indirect provider",
-            ));
-        }
-        partners::insert(conn, &partner).or_refused(|| {
-            DomainError::PartnerExists("a partner is already registered for this tenant".into())
-        })?;
-        events::record(
-            conn,
-            caller,
-            partner.tenant_id,
-            EventType::PartnerRegistered,
-            partner.tenant_id,
-            &PartnerDto::from(&partner),
-            now,
-        )?;
+        let ctx = partners::registration_context(conn, tenant_id)?;
+        let decided = partner::register(ctx, new)?;
+        let partner = events::apply(conn, caller, &key, decided, now)?;
         Ok(Answer::created(&PartnerDto::from(&partner))?
             .at(format!("/v1/partners/{}", partner.tenant_id)))
     })
@@ -278,7 +260,10 @@ pub async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_tenant("partner_id", &partner_id)?;
     caller.require(Operation::ReadPartner, Some(id))?;
-    let partner = state.db.read(move |conn| registered(conn, id)).await?;
+    let partner = state
+        .db
+        .read(move |conn| partners::registered(conn, id).map_err(ApiError::from))
+        .await?;
     Ok(HttpResponse::Ok().json(PartnerDto::from(&partner)))
 }
 
@@ -327,21 +312,11 @@ pub async fn patch(
         caller.require(Operation::EditPartnerStanding, Some(id))?;
     }
     let now = state.clock.now();
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let partner = registered(conn, id)?
-            .edit_profile(profile, now)
-            .set_standing(standing, now);
-        partners::update(conn, &partner)?;
-        events::record(
-            conn,
-            caller,
-            id,
-            EventType::PartnerUpdated,
-            id,
-            &PartnerDto::from(&partner),
-            now,
-        )?;
+        let before = partners::locked(conn, id)?;
+        let decided = partner::edit(before, profile, standing, now);
+        let partner = events::apply(conn, caller, &key, decided, now)?;
         Answer::ok(&PartnerDto::from(&partner))
     })
     .await

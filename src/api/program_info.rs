@@ -8,11 +8,10 @@ use super::caller::Caller;
 use super::enrollment::EnrollmentDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::extract::path_tenant;
-use super::partners::registered;
 use crate::domain::access::Operation;
 use crate::domain::enrollment::next_step;
 use crate::state::AppState;
-use crate::store::{agreements, enrollments, partnerships};
+use crate::store::{agreements, enrollments, partners, partnerships};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProgramInfo {
@@ -52,7 +51,7 @@ pub async fn read(
     let info = state
         .db
         .read(move |conn| {
-            let partner = registered(conn, id)?;
+            let partner = partners::registered(conn, id)?;
             let latest = enrollments::latest(conn, id)?;
             let accepted = agreements::find(conn, id)?.is_some();
             let active_providers = partnerships::count_providers(conn, id)?;

@@ -9,19 +9,16 @@ use validator::Validate;
 use super::caller::Caller;
 use super::doc;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
-use super::error_code::ErrorCode;
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
-use crate::domain::DomainError;
 use crate::domain::access::Operation;
-use crate::domain::event::EventType;
 use crate::domain::partner::Partner;
 use crate::domain::provider::{self, Provider, Service};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, TenantId};
 use crate::state::AppState;
-use crate::store::{AnyConnection, OrRefused, partners, partnerships, providers};
+use crate::store::{AnyConnection, partners, partnerships, providers};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProviderDto {
@@ -109,11 +106,9 @@ pub struct ResellerPage {
     pub next_cursor: Option<String>,
 }
 
-/// R12: the partner has accepted the agreement (the operator passes).
+/// R12: the partner has accepted the agreement (`store::partners::indirect`).
 pub fn require_indirect(conn: &mut AnyConnection, partner: TenantId) -> Result<Partner, ApiError> {
-    let partner = partners::find(conn, partner)?.ok_or(DomainError::IndirectResellerNotActive)?;
-    partner.require_indirect_reseller()?;
-    Ok(partner)
+    Ok(partners::indirect(conn, partner)?)
 }
 
 async fn directory_open(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
@@ -123,7 +118,11 @@ async fn directory_open(state: &AppState, caller: &Caller) -> Result<(), ApiErro
     let tenant = caller.tenant();
     state
         .db
-        .read(move |conn| require_indirect(conn, tenant).map(|_| ()))
+        .read(move |conn| {
+            partners::indirect(conn, tenant)
+                .map(|_| ())
+                .map_err(ApiError::from)
+        })
         .await
 }
 
@@ -172,25 +171,11 @@ pub async fn register(
         contact_email,
         created_at: now,
     };
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        if partners::find(conn, p.tenant_id)?.is_some() {
-            return Err(ApiError::new(
-                ErrorCode::PartnerExists,
-                "this tenant is registered as a partner",
-            ));
-        }
-        providers::insert(conn, &p).or_refused(|| {
-            DomainError::ProviderExists("a provider is already registered for this tenant".into())
-        })?;
-        events::record(
-            conn,
-            caller,
-            p.tenant_id,
-            EventType::ProviderRegistered,
-            p.tenant_id,
-            &ProviderDto::from(&p),
-            now,
-        )?;
+        let ctx = providers::registration_context(conn, p.tenant_id)?;
+        let decided = provider::register(ctx, p)?;
+        let p = events::apply(conn, caller, &key, decided, now)?;
         Ok(Answer::created(&ProviderDto::from(&p))?
             .at(format!("/v1/indirect-providers/{}", p.tenant_id)))
     })

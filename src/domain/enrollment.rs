@@ -5,6 +5,10 @@ use uuid::Uuid;
 
 use super::DomainError;
 use super::business_days::{APPROVAL_BUSINESS_DAYS, add_business_days};
+use super::event::EventType;
+use super::incentive;
+use super::notification::Notification;
+use super::outcome::{Author, Change, Event, Outcome, Subject};
 use super::partner::Partner;
 use super::values::{Email, TenantId, Text};
 
@@ -189,6 +193,145 @@ impl Enrollment {
     }
 }
 
+/// What submitting the enrollment is decided on, read in the write transaction.
+#[derive(Debug, Clone)]
+pub struct SubmissionContext {
+    /// None when the tenant is not a registered partner.
+    pub partner: Option<Partner>,
+    pub latest: Option<Enrollment>,
+}
+
+/// What the operator's decision on the latest enrollment is decided on.
+#[derive(Debug, Clone)]
+pub struct DecisionContext {
+    pub partner: Partner,
+    pub enrollment: Enrollment,
+}
+
+/// R1-R6: the GlobalAdmin submits; under auto review the service approves at once (R6).
+pub fn submit(
+    ctx: SubmissionContext,
+    form: Submission,
+    review: ReviewMode,
+    mut new_id: impl FnMut() -> Uuid,
+) -> Result<Outcome<Enrollment>, DomainError> {
+    // R2: only a registered direct bill partner can enroll.
+    let partner = ctx.partner.ok_or_else(|| {
+        DomainError::NotEligible("this tenant is not registered as a direct bill partner".into())
+    })?;
+    let now = form.now;
+    let e = Enrollment::submit(&partner, ctx.latest.as_ref(), form, review)?;
+    let submitted = Outcome::new(e.clone())
+        .change(Change::InsertEnrollment(e.clone()))
+        .event(Event::new(
+            EventType::EnrollmentSubmitted,
+            vec![partner.tenant_id],
+            Subject::Enrollment(e.clone()),
+        ));
+    match review {
+        ReviewMode::Auto => Ok(submitted.then(approval(
+            &partner,
+            e,
+            Author::Service(AUTO_REVIEWER),
+            &mut new_id,
+            now,
+        )?)),
+        ReviewMode::Manual => Ok(submitted),
+    }
+}
+
+/// R9: the GlobalAdmin withdraws a pending enrollment; an approved one stays.
+pub fn withdraw(
+    e: Enrollment,
+    by: String,
+    now: DateTime<Utc>,
+) -> Result<Outcome<Enrollment>, DomainError> {
+    let from = e.status;
+    let after = e.withdraw(by, now)?;
+    Ok(Outcome::new(after.clone())
+        .change(Change::UpdateEnrollment {
+            after: after.clone(),
+            from,
+        })
+        .event(Event::new(
+            EventType::EnrollmentWithdrawn,
+            vec![after.partner_id],
+            Subject::Enrollment(after),
+        )))
+}
+
+/// R6: the operator approves a pending enrollment, with all that approval sets off (R7, R26).
+pub fn approve(
+    ctx: DecisionContext,
+    by: String,
+    mut new_id: impl FnMut() -> Uuid,
+    now: DateTime<Utc>,
+) -> Result<Outcome<Enrollment>, DomainError> {
+    let from = ctx.enrollment.status;
+    let after = ctx.enrollment.approve(by, now)?;
+    let approved = approval(
+        &ctx.partner,
+        after.clone(),
+        Author::Caller,
+        &mut new_id,
+        now,
+    )?;
+    Ok(Outcome::new(())
+        .change(Change::UpdateEnrollment { after, from })
+        .then(approved))
+}
+
+/// R9 (design): the operator rejects a pending enrollment with a reason, told to the contact.
+pub fn reject(
+    ctx: DecisionContext,
+    by: String,
+    reason: Text,
+    notice_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Outcome<Enrollment>, DomainError> {
+    let from = ctx.enrollment.status;
+    let after = ctx.enrollment.reject(by, reason, now)?;
+    let notice = Notification::enrollment_rejected(&ctx.partner, &after, notice_id, now);
+    Ok(Outcome::new(after.clone())
+        .change(Change::UpdateEnrollment {
+            after: after.clone(),
+            from,
+        })
+        .event(
+            Event::new(
+                EventType::EnrollmentRejected,
+                vec![after.partner_id],
+                Subject::Enrollment(after),
+            )
+            .sending(Some(notice)),
+        ))
+}
+
+/// R7, R26: what an approval sets off, by the operator or by auto review: the notice to the
+/// form's contact and the invitation to the indirect reseller incentive program.
+fn approval(
+    partner: &Partner,
+    e: Enrollment,
+    by: Author,
+    new_id: &mut impl FnMut() -> Uuid,
+    now: DateTime<Utc>,
+) -> Result<Outcome<Enrollment>, DomainError> {
+    let notice = Notification::enrollment_approved(partner, &e, new_id(), now);
+    let invited = incentive::invite_on_approval(partner, by, new_id, now)?;
+    Ok(Outcome::new(())
+        .event(
+            Event::new(
+                EventType::EnrollmentApproved,
+                vec![partner.tenant_id],
+                Subject::Enrollment(e.clone()),
+            )
+            .by(by)
+            .sending(Some(notice)),
+        )
+        .then(invited)
+        .map(|_| e))
+}
+
 /// What the partner should do next ("Program info", R8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextStep {
@@ -238,6 +381,7 @@ pub fn next_step(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::notification::NotificationKind;
     use crate::domain::partner::tests::partner;
     use chrono::TimeZone;
 
@@ -402,5 +546,236 @@ mod tests {
         for (latest, accepted, providers, want) in cases {
             assert_eq!(next_step(latest.as_ref(), accepted, providers), want);
         }
+    }
+
+    /// Ids 101, 102, ... in the order a command asks for them.
+    fn ids() -> impl FnMut() -> Uuid {
+        let mut n = 100;
+        move || {
+            n += 1;
+            Uuid::from_u128(n)
+        }
+    }
+
+    fn decision(status: EnrollmentStatus) -> DecisionContext {
+        DecisionContext {
+            partner: partner(),
+            enrollment: Enrollment {
+                status,
+                ..pending()
+            },
+        }
+    }
+
+    type Told = (
+        EventType,
+        Vec<TenantId>,
+        Author,
+        Option<(NotificationKind, String)>,
+    );
+
+    /// What each event says, to whom, by whom, and the e-mail it sends.
+    fn told(o: &Outcome<Enrollment>) -> Vec<Told> {
+        o.events
+            .iter()
+            .map(|e| {
+                let email = e.email.as_ref().map(|n| (n.kind, n.to.as_str().to_owned()));
+                (e.event_type, e.tenants.clone(), e.author, email)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn commands_decide_their_events_authors_and_emails() {
+        use EventType::*;
+        let me = vec![partner().tenant_id];
+        let service = Author::Service(AUTO_REVIEWER);
+        let approved = || {
+            (
+                NotificationKind::EnrollmentApproved,
+                "ops@contoso.com".into(),
+            )
+        };
+        let invited = || {
+            (
+                NotificationKind::IncentiveInvitation,
+                "mpn@contoso.com".into(),
+            )
+        };
+        let submit_in = |review| {
+            let ctx = SubmissionContext {
+                partner: Some(partner()),
+                latest: None,
+            };
+            submit(ctx, form(), review, ids()).expect("submit")
+        };
+        let pending = || decision(EnrollmentStatus::PendingApproval);
+        let reason = || Text::parse("MPN mismatch", 100).expect("text");
+        let cases: Vec<(&str, Outcome<Enrollment>, Vec<Told>)> = vec![
+            (
+                "R6 manual review: the submission alone",
+                submit_in(ReviewMode::Manual),
+                vec![(EnrollmentSubmitted, me.clone(), Author::Caller, None)],
+            ),
+            (
+                "R6 auto review: the service approves; R7 notice, R26 invitation",
+                submit_in(ReviewMode::Auto),
+                vec![
+                    (EnrollmentSubmitted, me.clone(), Author::Caller, None),
+                    (EnrollmentApproved, me.clone(), service, Some(approved())),
+                    (IncentiveInvited, me.clone(), service, Some(invited())),
+                ],
+            ),
+            (
+                "R7, R26: the operator approves",
+                approve(pending(), "op".into(), ids(), now()).expect("approve"),
+                vec![
+                    (
+                        EnrollmentApproved,
+                        me.clone(),
+                        Author::Caller,
+                        Some(approved()),
+                    ),
+                    (
+                        IncentiveInvited,
+                        me.clone(),
+                        Author::Caller,
+                        Some(invited()),
+                    ),
+                ],
+            ),
+            (
+                "R9: the operator rejects and the contact is told",
+                reject(pending(), "op".into(), reason(), Uuid::from_u128(9), now())
+                    .expect("reject"),
+                vec![(
+                    EnrollmentRejected,
+                    me.clone(),
+                    Author::Caller,
+                    Some((
+                        NotificationKind::EnrollmentRejected,
+                        "ops@contoso.com".into(),
+                    )),
+                )],
+            ),
+            (
+                "R9: the GlobalAdmin withdraws a pending enrollment",
+                withdraw(pending().enrollment, "ga".into(), now()).expect("withdraw"),
+                vec![(EnrollmentWithdrawn, me.clone(), Author::Caller, None)],
+            ),
+        ];
+        for (case, outcome, want) in cases {
+            assert_eq!(told(&outcome), want, "{case}");
+            for e in &outcome.events {
+                if let Subject::Enrollment(shown) = &e.subject {
+                    assert_eq!(
+                        *shown, outcome.value,
+                        "{case}: data is the enrollment answered"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn r6_r26_auto_review_inserts_the_approved_enrollment_and_the_invitation() {
+        let ctx = SubmissionContext {
+            partner: Some(partner()),
+            latest: None,
+        };
+        let out = submit(ctx, form(), ReviewMode::Auto, ids()).expect("submit");
+        assert_eq!(out.value.status, EnrollmentStatus::Approved);
+        let [
+            Change::InsertEnrollment(e),
+            Change::InsertIncentiveInvitation {
+                partner: p,
+                invitation,
+            },
+        ] = out.changes.as_slice()
+        else {
+            panic!("changes: {:?}", out.changes);
+        };
+        assert_eq!(*e, out.value);
+        assert_eq!(*p, partner().tenant_id);
+        assert_eq!(invitation.sent_to.as_str(), "mpn@contoso.com", "R26");
+        // Ids in the order they were always drawn: notice, invitation, its e-mail.
+        assert_eq!(
+            out.events[1].email.as_ref().map(|n| n.id),
+            Some(Uuid::from_u128(101))
+        );
+        assert_eq!(invitation.id, Uuid::from_u128(102));
+        assert_eq!(
+            out.events[2].email.as_ref().map(|n| n.id),
+            Some(Uuid::from_u128(103))
+        );
+    }
+
+    #[test]
+    fn r2_an_unregistered_tenant_is_not_eligible() {
+        let ctx = SubmissionContext {
+            partner: None,
+            latest: None,
+        };
+        assert!(matches!(
+            submit(ctx, form(), ReviewMode::Auto, ids()),
+            Err(DomainError::NotEligible(_))
+        ));
+    }
+
+    #[test]
+    fn decisions_update_only_from_the_status_they_read() {
+        use EnrollmentStatus::*;
+        let out = approve(decision(PendingApproval), "op".into(), ids(), now()).expect("approve");
+        assert!(matches!(
+            out.changes.as_slice(),
+            [
+                Change::UpdateEnrollment {
+                    from: PendingApproval,
+                    ..
+                },
+                Change::InsertIncentiveInvitation { .. }
+            ]
+        ));
+        let reason = Text::parse("no", 10).expect("text");
+        let out = reject(
+            decision(PendingApproval),
+            "op".into(),
+            reason,
+            Uuid::from_u128(9),
+            now(),
+        )
+        .expect("reject");
+        assert_eq!(
+            out.changes,
+            vec![Change::UpdateEnrollment {
+                after: out.value.clone(),
+                from: PendingApproval
+            }]
+        );
+        assert_eq!(out.value.status, Rejected);
+        assert!(matches!(
+            approve(decision(Approved), "op".into(), ids(), now()),
+            Err(DomainError::InvalidState(_))
+        ));
+        assert_eq!(
+            withdraw(decision(Approved).enrollment, "ga".into(), now()),
+            Err(DomainError::Irreversible),
+            "R9"
+        );
+    }
+
+    #[test]
+    fn r26_approval_needs_the_mpn_account_email() {
+        let ctx = DecisionContext {
+            partner: Partner {
+                mpn_account_email: None,
+                ..partner()
+            },
+            ..decision(EnrollmentStatus::PendingApproval)
+        };
+        assert_eq!(
+            approve(ctx, "op".into(), ids(), now()),
+            Err(DomainError::ProfileIncomplete(vec!["mpn_account_email"]))
+        );
     }
 }

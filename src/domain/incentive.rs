@@ -4,6 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::DomainError;
+use super::event::EventType;
+use super::notification::Notification;
+use super::outcome::{Author, Change, Event, Outcome, Subject};
 use super::partner::Partner;
 use super::program::Program;
 use super::values::Email;
@@ -28,9 +31,17 @@ pub struct IncentiveEnrollment {
     pub enrolled_at: DateTime<Utc>,
 }
 
+/// What enrolling in an incentive program is decided on, read in the write transaction.
+#[derive(Debug, Clone)]
+pub struct IncentiveContext {
+    pub partner: Partner,
+    pub invitations: Vec<IncentiveInvitation>,
+    pub enrollments: Vec<IncentiveEnrollment>,
+}
+
 /// R26: on approval the partner is invited to the indirect reseller incentive program, at the
 /// e-mail of the MPN account associated with the tenant.
-pub fn invitation_on_approval(
+fn invitation_on_approval(
     partner: &Partner,
     id: Uuid,
     approved_at: DateTime<Utc>,
@@ -47,42 +58,75 @@ pub fn invitation_on_approval(
     })
 }
 
+/// R26: the invitation row, its event, and its e-mail to the MPN account, by whoever approved.
+pub fn invite_on_approval(
+    partner: &Partner,
+    by: Author,
+    new_id: &mut impl FnMut() -> Uuid,
+    approved_at: DateTime<Utc>,
+) -> Result<Outcome<IncentiveInvitation>, DomainError> {
+    let invitation = invitation_on_approval(partner, new_id(), approved_at)?;
+    let email = Notification::incentive_invitation(partner, &invitation, new_id(), approved_at);
+    Ok(Outcome::new(invitation.clone())
+        .change(Change::InsertIncentiveInvitation {
+            partner: partner.tenant_id,
+            invitation: invitation.clone(),
+        })
+        .event(
+            Event::new(
+                EventType::IncentiveInvited,
+                vec![partner.tenant_id],
+                Subject::IncentiveInvitation(invitation),
+            )
+            .by(by)
+            .sending(Some(email)),
+        ))
+}
+
 /// R26, R27: the two programs are separate enrollments on the same tenant.
 pub fn enroll(
-    partner: &Partner,
+    ctx: IncentiveContext,
     program: Program,
-    invitations: &[IncentiveInvitation],
-    enrollments: &[IncentiveEnrollment],
     id: Uuid,
     by: String,
     now: DateTime<Utc>,
-) -> Result<IncentiveEnrollment, DomainError> {
+) -> Result<Outcome<IncentiveEnrollment>, DomainError> {
     match program {
         Program::IndirectReseller => {
-            if !invitations.iter().any(|i| i.program == program) {
+            if !ctx.invitations.iter().any(|i| i.program == program) {
                 return Err(DomainError::IncentiveNotInvited);
             }
         }
         Program::DirectBill => {
-            if !partner.direct_bill {
+            if !ctx.partner.direct_bill {
                 return Err(DomainError::NotEligible(
                     "direct bill incentives need the direct bill program".into(),
                 ));
             }
         }
     }
-    if enrollments.iter().any(|e| e.program == program) {
+    if ctx.enrollments.iter().any(|e| e.program == program) {
         return Err(DomainError::AlreadyEnrolled(format!(
             "already enrolled in the {} incentive program",
             program.name()
         )));
     }
-    Ok(IncentiveEnrollment {
+    let enrollment = IncentiveEnrollment {
         id,
         program,
         enrolled_by: by,
         enrolled_at: now,
-    })
+    };
+    Ok(Outcome::new(enrollment.clone())
+        .change(Change::InsertIncentiveEnrollment {
+            partner: ctx.partner.tenant_id,
+            enrollment: enrollment.clone(),
+        })
+        .event(Event::new(
+            EventType::IncentiveEnrolled,
+            vec![ctx.partner.tenant_id],
+            Subject::IncentiveEnrollment(enrollment),
+        )))
 }
 
 #[cfg(test)]
@@ -96,15 +140,12 @@ mod tests {
         inv: &[IncentiveInvitation],
         done: &[IncentiveEnrollment],
     ) -> Result<IncentiveEnrollment, DomainError> {
-        enroll(
-            p,
-            program,
-            inv,
-            done,
-            Uuid::from_u128(3),
-            "ia".into(),
-            Utc::now(),
-        )
+        let ctx = IncentiveContext {
+            partner: p.clone(),
+            invitations: inv.to_vec(),
+            enrollments: done.to_vec(),
+        };
+        enroll(ctx, program, Uuid::from_u128(3), "ia".into(), Utc::now()).map(|o| o.value)
     }
 
     #[test]
@@ -152,5 +193,70 @@ mod tests {
             enroll_in(&not_direct, Program::DirectBill, &[], &[]),
             Err(DomainError::NotEligible(_))
         ));
+    }
+
+    #[test]
+    fn r26_invitation_on_approval_is_a_row_an_event_and_an_email() {
+        let p = partner();
+        let mut n = 0;
+        let mut ids = || {
+            n += 1;
+            Uuid::from_u128(n)
+        };
+        let by = Author::Service("system:auto-review");
+        let out = invite_on_approval(&p, by, &mut ids, Utc::now()).expect("invite");
+        assert_eq!(
+            out.changes,
+            vec![Change::InsertIncentiveInvitation {
+                partner: p.tenant_id,
+                invitation: out.value.clone(),
+            }]
+        );
+        let [event] = out.events.as_slice() else {
+            panic!("events: {:?}", out.events);
+        };
+        assert_eq!(event.event_type, EventType::IncentiveInvited);
+        assert_eq!(event.tenants, vec![p.tenant_id]);
+        assert_eq!(event.author, by, "R29: whoever approved");
+        let email = event.email.as_ref().expect("R30: the invitation e-mail");
+        assert_eq!(email.to.as_str(), "mpn@contoso.com");
+        assert_eq!(email.tenant_id, p.tenant_id);
+        assert_eq!(
+            (out.value.id, email.id),
+            (Uuid::from_u128(1), Uuid::from_u128(2))
+        );
+    }
+
+    #[test]
+    fn r27_enrolling_inserts_the_enrollment_and_tells_the_partner() {
+        let p = partner();
+        let ctx = IncentiveContext {
+            partner: p.clone(),
+            invitations: Vec::new(),
+            enrollments: Vec::new(),
+        };
+        let out = enroll(
+            ctx,
+            Program::DirectBill,
+            Uuid::from_u128(3),
+            "ia".into(),
+            Utc::now(),
+        )
+        .expect("enroll");
+        assert_eq!(
+            out.changes,
+            vec![Change::InsertIncentiveEnrollment {
+                partner: p.tenant_id,
+                enrollment: out.value.clone(),
+            }]
+        );
+        assert_eq!(
+            out.events,
+            vec![Event::new(
+                EventType::IncentiveEnrolled,
+                vec![p.tenant_id],
+                Subject::IncentiveEnrollment(out.value.clone()),
+            )]
+        );
     }
 }

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::DomainError;
+use super::event::EventType;
+use super::outcome::{Change, Event, Outcome, Subject};
 use super::program::Program;
 use super::region::Region;
 use super::values::{CompanyName, Email, MpnId, TenantId};
@@ -156,6 +158,50 @@ impl Partner {
     }
 }
 
+/// What registering a partner is decided on, read in the write transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistrationContext {
+    pub tenant_is_provider: bool,
+}
+
+/// The operator registers a direct bill partner; a tenant is a partner or a provider, not both.
+pub fn register(
+    ctx: RegistrationContext,
+    partner: Partner,
+) -> Result<Outcome<Partner>, DomainError> {
+    if ctx.tenant_is_provider {
+        return Err(DomainError::ProviderExists(
+            "this tenant is registered as an indirect provider".into(),
+        ));
+    }
+    Ok(Outcome::new(partner.clone())
+        .change(Change::InsertPartner(partner.clone()))
+        .event(Event::new(
+            EventType::PartnerRegistered,
+            vec![partner.tenant_id],
+            Subject::Partner(partner),
+        )))
+}
+
+/// R2, R4: the profile and, from the operator, the standing change together.
+pub fn edit(
+    partner: Partner,
+    profile: ProfileChanges,
+    standing: StandingChanges,
+    now: DateTime<Utc>,
+) -> Outcome<Partner> {
+    let after = partner
+        .edit_profile(profile, now)
+        .set_standing(standing, now);
+    Outcome::new(after.clone())
+        .change(Change::UpdatePartner(after.clone()))
+        .event(Event::new(
+            EventType::PartnerUpdated,
+            vec![after.tenant_id],
+            Subject::Partner(after),
+        ))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -255,5 +301,58 @@ pub(crate) mod tests {
         assert_eq!(after.company_name.as_str(), "Fabrikam");
         assert_eq!(after.mpn_id, before.mpn_id);
         assert_eq!(after.region, before.region);
+    }
+
+    #[test]
+    fn registration_refuses_a_provider_tenant_and_otherwise_inserts_and_tells() {
+        let provider = RegistrationContext {
+            tenant_is_provider: true,
+        };
+        assert!(matches!(
+            register(provider, partner()),
+            Err(DomainError::ProviderExists(_))
+        ));
+        let free = RegistrationContext {
+            tenant_is_provider: false,
+        };
+        let p = partner();
+        let out = register(free, p.clone()).expect("register");
+        assert_eq!(out.value, p);
+        assert_eq!(out.changes, vec![Change::InsertPartner(p.clone())]);
+        assert_eq!(
+            out.events,
+            vec![Event::new(
+                EventType::PartnerRegistered,
+                vec![p.tenant_id],
+                Subject::Partner(p),
+            )]
+        );
+    }
+
+    #[test]
+    fn r2_r4_an_edit_updates_the_partner_and_tells_it() {
+        let profile = ProfileChanges {
+            mpn_id: Some(MpnId::parse("7654321").expect("mpn")),
+            ..Default::default()
+        };
+        let standing = StandingChanges {
+            offboarding_identified: Some(false),
+            ..Default::default()
+        };
+        let out = edit(partner(), profile, standing, Utc::now());
+        assert_eq!(
+            out.value.mpn_id.as_ref().map(MpnId::as_str),
+            Some("7654321")
+        );
+        assert!(!out.value.offboarding_identified);
+        assert_eq!(out.changes, vec![Change::UpdatePartner(out.value.clone())]);
+        assert_eq!(
+            out.events,
+            vec![Event::new(
+                EventType::PartnerUpdated,
+                vec![out.value.tenant_id],
+                Subject::Partner(out.value.clone()),
+            )]
+        );
     }
 }

@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::DomainError;
+use super::event::EventType;
+use super::outcome::{Change, Event, Outcome, Subject};
 use super::region::Region;
 use super::values::{CompanyName, Email, TenantId, ValueError};
 
@@ -84,6 +87,32 @@ pub struct ProviderRelationship {
     pub established_at: DateTime<Utc>,
 }
 
+/// What registering a provider is decided on, read in the write transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistrationContext {
+    pub tenant_is_partner: bool,
+}
+
+/// R14: the operator lists a provider in the directory; a tenant is a partner or a provider,
+/// not both.
+pub fn register(
+    ctx: RegistrationContext,
+    provider: Provider,
+) -> Result<Outcome<Provider>, DomainError> {
+    if ctx.tenant_is_partner {
+        return Err(DomainError::PartnerExists(
+            "this tenant is registered as a partner".into(),
+        ));
+    }
+    Ok(Outcome::new(provider.clone())
+        .change(Change::InsertProvider(provider.clone()))
+        .event(Event::new(
+            EventType::ProviderRegistered,
+            vec![provider.tenant_id],
+            Subject::Provider(provider),
+        )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +129,38 @@ mod tests {
         assert_eq!(
             services(&["marketing".into(), "marketing".into()]).map(|s| s.len()),
             Ok(1)
+        );
+    }
+
+    #[test]
+    fn r14_registration_refuses_a_partner_tenant_and_otherwise_inserts_and_tells() {
+        let p = Provider {
+            tenant_id: TenantId::from_uuid(uuid::Uuid::from_u128(7)),
+            name: CompanyName::parse("Northwind").expect("name"),
+            regions: regions(&["DE".into()]).expect("regions"),
+            services: services(&["marketing".into()]).expect("services"),
+            contact_email: Email::parse("p@northwind.example").expect("email"),
+            created_at: chrono::Utc::now(),
+        };
+        let partner = RegistrationContext {
+            tenant_is_partner: true,
+        };
+        assert!(matches!(
+            register(partner, p.clone()),
+            Err(DomainError::PartnerExists(_))
+        ));
+        let free = RegistrationContext {
+            tenant_is_partner: false,
+        };
+        let out = register(free, p.clone()).expect("register");
+        assert_eq!(out.changes, vec![Change::InsertProvider(p.clone())]);
+        assert_eq!(
+            out.events,
+            vec![Event::new(
+                EventType::ProviderRegistered,
+                vec![p.tenant_id],
+                Subject::Provider(p),
+            )]
         );
     }
 }

@@ -2,9 +2,22 @@ use diesel::prelude::*;
 
 use super::models::{IncentiveEnrollmentRow, IncentiveInvitationRow};
 use super::schema::{incentive_enrollments, incentive_invitations};
-use super::{AnyConnection, StoreError, insert_result};
-use crate::domain::incentive::{IncentiveEnrollment, IncentiveInvitation};
+use super::{AnyConnection, StoreError, insert_result, partners};
+use crate::domain::incentive::{IncentiveContext, IncentiveEnrollment, IncentiveInvitation};
 use crate::domain::values::TenantId;
+
+/// Locks the partner and reads what enrolling in an incentive program is decided on.
+pub fn context(
+    conn: &mut AnyConnection,
+    partner: TenantId,
+) -> Result<IncentiveContext, StoreError> {
+    partners::lock(conn, partner)?;
+    Ok(IncentiveContext {
+        partner: partners::registered(conn, partner)?,
+        invitations: invitations(conn, partner)?,
+        enrollments: enrollments(conn, partner)?,
+    })
+}
 
 pub fn invitations(
     conn: &mut AnyConnection,

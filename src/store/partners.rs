@@ -2,9 +2,9 @@ use diesel::prelude::*;
 
 use super::models::PartnerRow;
 use super::schema::partners;
-use super::{AnyConnection, StoreError, insert_result};
+use super::{AnyConnection, StoreError, insert_result, providers};
 use crate::domain::DomainError;
-use crate::domain::partner::Partner;
+use crate::domain::partner::{Partner, RegistrationContext};
 use crate::domain::values::TenantId;
 
 pub fn find(conn: &mut AnyConnection, id: TenantId) -> Result<Option<Partner>, StoreError> {
@@ -23,6 +23,22 @@ pub fn registered(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, Sto
         StoreError::Refused(DomainError::NotFound(
             "no partner is registered for this tenant".into(),
         ))
+    })
+}
+
+/// Locks the partner and reads it, to change it.
+pub fn locked(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, StoreError> {
+    lock(conn, id)?;
+    registered(conn, id)
+}
+
+/// What registering tenant `id` as a partner is decided on.
+pub fn registration_context(
+    conn: &mut AnyConnection,
+    id: TenantId,
+) -> Result<RegistrationContext, StoreError> {
+    Ok(RegistrationContext {
+        tenant_is_provider: providers::exists(conn, id)?,
     })
 }
 

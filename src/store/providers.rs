@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use super::models::{ProviderRow, naive, tenant, utc};
 use super::page::{Page, PageRequest, paginate};
 use super::schema::{provider_regions, provider_services, providers};
-use super::{AnyConnection, StoreError, insert_result};
-use crate::domain::provider::{Provider, Service};
+use super::{AnyConnection, StoreError, insert_result, partners};
+use crate::domain::provider::{Provider, RegistrationContext, Service};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, TenantId};
 
@@ -40,6 +40,16 @@ pub fn insert(conn: &mut AnyConnection, p: &Provider) -> Result<(), StoreError> 
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// What registering tenant `id` as a provider is decided on.
+pub fn registration_context(
+    conn: &mut AnyConnection,
+    id: TenantId,
+) -> Result<RegistrationContext, StoreError> {
+    Ok(RegistrationContext {
+        tenant_is_partner: partners::find(conn, id)?.is_some(),
+    })
 }
 
 pub fn find(conn: &mut AnyConnection, id: TenantId) -> Result<Option<Provider>, StoreError> {
