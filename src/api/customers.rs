@@ -13,16 +13,13 @@ use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, U
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
-use super::partners::registered;
-use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::capability::{Relationship, evaluate};
 use crate::domain::customer::{self, Customer, CustomerRelationship, Domain};
-use crate::domain::event::EventType;
 use crate::domain::role::Role;
 use crate::domain::values::{CompanyName, TenantId};
 use crate::state::AppState;
-use crate::store::{AnyConnection, customers, partners, partnerships, providers};
+use crate::store::{AnyConnection, customers};
 
 /// One action of R23, decided for the caller (R25: every decision carries its reason).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -167,10 +164,7 @@ pub fn visible(
     partner: TenantId,
     customer: TenantId,
 ) -> Result<(Customer, CustomerRelationship), ApiError> {
-    let missing = || ApiError::not_found("no such customer");
-    let relationship = customers::relationship(conn, partner, customer)?.ok_or_else(missing)?;
-    let c = customers::find(conn, customer)?.ok_or_else(missing)?;
-    Ok((c, relationship))
+    Ok(customers::visible(conn, partner, customer)?)
 }
 
 /// Checks the caller against the path's partner and loads the customer it may see.
@@ -222,22 +216,12 @@ pub async fn create(
         return Err(fields.into_error());
     };
     let roles = caller.actor.roles.clone();
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, id)?;
-        let partner = registered(conn, id)?;
-        let r = customer::create_direct(&partner, &c, now)?;
-        customers::insert(conn, &c)?;
-        customers::insert_relationship(conn, &r)?;
+        let ctx = customers::direct_context(conn, id)?;
+        let decided = customer::create_direct_customer(ctx, c, now)?;
+        let (c, r) = events::apply(conn, caller, &key, decided, now)?;
         let mut dto = CustomerDto::new(&c, &r);
-        events::record(
-            conn,
-            caller,
-            id,
-            EventType::CustomerCreated,
-            c.tenant_id,
-            &dto,
-            now,
-        )?;
         dto.capabilities = Some(decisions(Some(r.relationship), &roles));
         Ok(Answer::created(&dto)?.at(format!("/v1/partners/{id}/customers/{}", dto.id)))
     })
@@ -281,33 +265,13 @@ pub async fn create_for_reseller(
     let (Some(reseller), Some(c)) = (reseller, c) else {
         return Err(fields.into_error());
     };
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, reseller)?;
-        if !providers::exists(conn, provider_id)? {
-            return Err(ApiError::not_found(
-                "your tenant is not a registered provider",
-            ));
-        }
-        if !partnerships::relationship_exists(conn, reseller, provider_id)? {
-            return Err(DomainError::NoProviderRelationship.into());
-        }
-        let r = customer::become_indirect(c.tenant_id, reseller, provider_id, now);
-        customers::insert(conn, &c)?;
-        customers::insert_relationship(conn, &r)?;
-        customers::link_provider(conn, provider_id, c.tenant_id, now)?;
+        let ctx = customers::reseller_context(conn, provider_id, reseller)?;
+        let decided = customer::create_reseller_customer(ctx, c, now)?;
+        let (c, r) = events::apply(conn, caller, &key, decided, now)?;
         let dto = CustomerDto::new(&c, &r);
-        for tenant in [provider_id, reseller] {
-            events::record(
-                conn,
-                caller,
-                tenant,
-                EventType::CustomerCreated,
-                c.tenant_id,
-                &dto,
-                now,
-            )?;
-        }
-        Ok(Answer::created(&dto)?.at(format!("/v1/partners/{}/customers/{}", reseller, dto.id)))
+        Ok(Answer::created(&dto)?.at(format!("/v1/partners/{reseller}/customers/{}", dto.id)))
     })
     .await
 }

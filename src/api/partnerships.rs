@@ -18,13 +18,13 @@ use super::idempotency::{Answer, Once};
 use super::providers::require_indirect;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
-use crate::domain::event::EventType;
-use crate::domain::invitation::{self, PartnershipInvitation, PartnershipStatus};
-use crate::domain::notification::{Notification, NotificationKind};
+use crate::domain::invitation::{PartnershipInvitation, PartnershipStatus};
+use crate::domain::notification::Notification;
+use crate::domain::partnership::{self, NewInvitation};
 use crate::domain::provider::ProviderRelationship;
 use crate::domain::values::{TenantId, Text};
 use crate::state::AppState;
-use crate::store::{AnyConnection, OrRefused, outbox, partners, partnerships, providers};
+use crate::store::{AnyConnection, partnerships, providers};
 use crate::token;
 
 /// The e-mail the service drafted and queued (R15, R17, R30).
@@ -33,6 +33,16 @@ pub struct EmailDto {
     pub to: Option<String>,
     pub subject: String,
     pub body: String,
+}
+
+impl From<&Notification> for EmailDto {
+    fn from(n: &Notification) -> Self {
+        EmailDto {
+            to: Some(n.to.as_str().to_owned()),
+            subject: n.subject.clone(),
+            body: n.body.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -106,6 +116,17 @@ pub struct ProviderRelationshipDto {
     #[schema(example = "active")]
     pub status: String,
     pub established_at: DateTime<Utc>,
+}
+
+impl ProviderRelationshipDto {
+    pub fn new(r: &ProviderRelationship, provider_name: &str) -> Self {
+        ProviderRelationshipDto {
+            provider_id: r.provider_id.to_string(),
+            provider_name: provider_name.to_owned(),
+            status: "active".into(),
+            established_at: r.established_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -226,67 +247,20 @@ pub async fn invite(
         id,
         &issued.token,
     );
-    let link_out = link.clone();
+    let new = NewInvitation {
+        id,
+        token_hash: issued.hash,
+        link: link.clone(),
+        message: message.map(|m| m.as_str().to_owned()),
+    };
     let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        partners::lock(conn, partner_id)?;
-        let provider = providers::find(conn, provider_id)?
-            .ok_or_else(|| ApiError::not_found("your tenant is not a registered provider"))?;
-        // R12: only partners with the indirect reseller program are invited; any other id
-        // looks absent, so providers cannot probe who is registered.
-        let partner = partners::find(conn, partner_id)?
-            .filter(|p| p.require_indirect_reseller().is_ok())
-            .ok_or_else(|| ApiError::not_found("no indirect reseller with this id"))?;
-        partnerships::close_expired(conn, provider_id, partner_id, now)?;
-        PartnershipInvitation::check_can_invite(
-            partnerships::pending_exists(conn, provider_id, partner_id)?,
-            partnerships::relationship_exists(conn, partner_id, provider_id)?,
-        )?;
-        let message = message.map(|m| m.as_str().to_owned());
-        let (to, subject, body) =
-            invitation::partnership_email(&provider, &partner, &link, message.as_deref())?;
-        let inv = PartnershipInvitation {
-            id,
-            provider_id,
-            partner_id,
-            status: PartnershipStatus::Pending,
-            token_hash: issued.hash,
-            message,
-            expires_at: invitation::expiry(now),
-            created_at: now,
-        };
-        partnerships::insert_invitation(conn, &inv).or_refused(|| {
-            DomainError::InvitationPending(
-                "an open partnership invitation for this partner exists".into(),
-            )
-        })?;
-        let note = Notification {
-            id: Uuid::now_v7(),
-            tenant_id: partner_id,
-            kind: NotificationKind::PartnershipInvitation,
-            to,
-            subject,
-            body,
-            created_at: now,
-        };
-        outbox::enqueue_legacy(conn, &key, &note)?;
-        // The event shows the invitation without its link: no event carries a token.
-        let data = PartnershipInvitationDto::new(&inv, now);
-        for tenant in [provider_id, partner_id] {
-            let created = EventType::PartnershipInvitationCreated;
-            events::record(conn, caller, tenant, created, inv.id, &data, now)?;
-        }
-        let (invitation, email) = (
-            inv,
-            EmailDto {
-                to: Some(note.to.as_str().to_owned()),
-                subject: note.subject,
-                body: note.body,
-            },
-        );
-        let mut dto = PartnershipInvitationDto::new(&invitation, now);
-        dto.link = Some(link_out);
-        dto.email = Some(email);
+        let ctx = partnerships::invite_context(conn, provider_id, partner_id)?;
+        let decided = partnership::invite(ctx, new, Uuid::now_v7(), now)?;
+        let invited = events::apply(conn, caller, &key, decided, now)?;
+        let mut dto = PartnershipInvitationDto::new(&invited.invitation, now);
+        dto.link = Some(link);
+        dto.email = Some(EmailDto::from(&invited.email));
         Answer::created(&dto)
     })
     .await
@@ -438,36 +412,16 @@ pub async fn accept(
     caller.require(Operation::RespondToPartnership, Some(caller.tenant()))?;
     let hash = token::hash(&body.parse()?.token);
     let now = state.clock.now();
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        let invited = for_invited(conn, caller, &id, &hash)?;
-        partners::lock(conn, invited.partner_id)?;
-        let inv = invited.respond(&hash, true, now)?;
-        require_indirect(conn, inv.partner_id)?;
-        if partnerships::relationship_exists(conn, inv.partner_id, inv.provider_id)? {
-            return Err(DomainError::RelationshipExists.into());
-        }
-        ApiError::unless_saved(partnerships::update_if_pending(conn, &inv)?, "invitation")?;
-        let relationship = ProviderRelationship {
-            partner_id: inv.partner_id,
-            provider_id: inv.provider_id,
-            established_at: now,
-        };
-        partnerships::insert_relationship(conn, &relationship)
-            .or_refused(|| DomainError::RelationshipExists)?;
-        let provider = providers::find(conn, inv.provider_id)?
-            .ok_or_else(|| ApiError::not_found("the provider is gone"))?;
-        let data = PartnershipInvitationDto::new(&inv, now);
-        for tenant in [inv.partner_id, inv.provider_id] {
-            let event = EventType::PartnershipInvitationAccepted;
-            events::record(conn, caller, tenant, event, inv.id, &data, now)?;
-        }
-        let dto = ProviderRelationshipDto {
-            provider_id: provider.tenant_id.to_string(),
-            provider_name: provider.name.as_str().to_owned(),
-            status: "active".into(),
-            established_at: now,
-        };
-        Answer::ok(&dto)
+        let invitation = for_invited(conn, caller, &id, &hash)?;
+        let ctx = partnerships::accept_context(conn, invitation)?;
+        let decided = partnership::accept(ctx, &hash, now)?;
+        let established = events::apply(conn, caller, &key, decided, now)?;
+        Answer::ok(&ProviderRelationshipDto::new(
+            &established.relationship,
+            established.provider.name.as_str(),
+        ))
     })
     .await
 }
@@ -502,15 +456,12 @@ pub async fn decline(
     caller.require(Operation::RespondToPartnership, Some(caller.tenant()))?;
     let hash = token::hash(&body.parse()?.token);
     let now = state.clock.now();
+    let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
-        let inv = for_invited(conn, caller, &id, &hash)?.respond(&hash, false, now)?;
-        ApiError::unless_saved(partnerships::update_if_pending(conn, &inv)?, "invitation")?;
-        let data = PartnershipInvitationDto::new(&inv, now);
-        for tenant in [inv.partner_id, inv.provider_id] {
-            let event = EventType::PartnershipInvitationDeclined;
-            events::record(conn, caller, tenant, event, inv.id, &data, now)?;
-        }
-        Answer::ok(&PartnershipInvitationDto::new(&inv, now))
+        let invitation = for_invited(conn, caller, &id, &hash)?;
+        let decided = partnership::decline(invitation, &hash, now)?;
+        let declined = events::apply(conn, caller, &key, decided, now)?;
+        Answer::ok(&PartnershipInvitationDto::new(&declined, now))
     })
     .await
 }
@@ -543,12 +494,7 @@ pub async fn providers_of(
             Ok::<_, ApiError>(partnerships::providers_of(conn, id, &page)?)
         })
         .await?;
-    let page = rows.map(|(r, name)| ProviderRelationshipDto {
-        provider_id: r.provider_id.to_string(),
-        provider_name: name,
-        status: "active".into(),
-        established_at: r.established_at,
-    });
+    let page = rows.map(|(r, name)| ProviderRelationshipDto::new(&r, &name));
     Ok(HttpResponse::Ok().json(ProviderRelationshipPage {
         items: page.items,
         next_cursor: page.next_cursor,

@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 
 use super::DomainError;
 use super::capability::Relationship;
+use super::event::EventType;
+use super::outcome::{Change, Event, Outcome, Subject};
 use super::partner::Partner;
+use super::provider::Provider;
 use super::values::{CompanyName, TenantId, ValueError};
 
 /// A customer's primary domain, such as `contoso.onmicrosoft.com`: dot-separated labels of 1 to 63
@@ -122,6 +125,67 @@ pub fn become_indirect(
         delegated_admin: true,
         since: now,
     }
+}
+
+/// What a direct bill partner's creating a customer is decided on, read in the write transaction.
+#[derive(Debug, Clone)]
+pub struct DirectCustomerContext {
+    pub partner: Partner,
+}
+
+/// R19: a direct bill partner creates a customer tenant as its direct bill customer.
+pub fn create_direct_customer(
+    ctx: DirectCustomerContext,
+    customer: Customer,
+    now: DateTime<Utc>,
+) -> Result<Outcome<(Customer, CustomerRelationship)>, DomainError> {
+    let r = create_direct(&ctx.partner, &customer, now)?;
+    Ok(created(customer, r, vec![ctx.partner.tenant_id]))
+}
+
+/// What a provider's creating a customer for its reseller is decided on, read in the write
+/// transaction.
+#[derive(Debug, Clone)]
+pub struct ResellerCustomerContext {
+    pub provider: Provider,
+    pub reseller: TenantId,
+    /// The provider is in the reseller's indirect provider list (R15).
+    pub relationship_exists: bool,
+}
+
+/// R16, R19: the provider creates the tenant for its reseller, and both become its resellers.
+pub fn create_reseller_customer(
+    ctx: ResellerCustomerContext,
+    customer: Customer,
+    now: DateTime<Utc>,
+) -> Result<Outcome<(Customer, CustomerRelationship)>, DomainError> {
+    if !ctx.relationship_exists {
+        return Err(DomainError::NoProviderRelationship);
+    }
+    let provider = ctx.provider.tenant_id;
+    let r = become_indirect(customer.tenant_id, ctx.reseller, provider, now);
+    let link = Change::LinkProviderCustomer {
+        provider,
+        customer: customer.tenant_id,
+        at: now,
+    };
+    Ok(created(customer, r, vec![provider, ctx.reseller]).change(link))
+}
+
+/// The new customer and its first relationship, announced to `tenants`.
+fn created(
+    customer: Customer,
+    r: CustomerRelationship,
+    tenants: Vec<TenantId>,
+) -> Outcome<(Customer, CustomerRelationship)> {
+    Outcome::new((customer.clone(), r.clone()))
+        .change(Change::InsertCustomer(customer.clone()))
+        .change(Change::PutCustomerRelationship(r.clone()))
+        .event(Event::new(
+            EventType::CustomerCreated,
+            tenants,
+            Subject::Customer(customer, r),
+        ))
 }
 
 #[cfg(test)]
@@ -275,5 +339,95 @@ mod tests {
                 "sfb={sfb} existing={existing:?}"
             );
         }
+    }
+
+    fn provider() -> Provider {
+        Provider {
+            tenant_id: TenantId::from_uuid(uuid::Uuid::from_u128(9)),
+            name: CompanyName::parse("Distri").expect("name"),
+            regions: crate::domain::provider::regions(&["DE".into()]).expect("regions"),
+            services: vec![crate::domain::provider::Service::Marketing],
+            contact_email: crate::domain::values::Email::parse("p@distri.com").expect("email"),
+            created_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn r19_a_direct_bill_partner_creates_its_direct_bill_customer() {
+        let (now, c) = (Utc::now(), customer(false));
+        let ctx = DirectCustomerContext { partner: partner() };
+        let decided = create_direct_customer(ctx, c.clone(), now).expect("create");
+        let r = CustomerRelationship {
+            since: now,
+            ..relation(Relationship::DirectBill)
+        };
+        assert_eq!(decided.value, (c.clone(), r.clone()));
+        assert_eq!(
+            decided.changes,
+            vec![
+                Change::InsertCustomer(c.clone()),
+                Change::PutCustomerRelationship(r.clone()),
+            ]
+        );
+        assert_eq!(
+            decided.events,
+            vec![Event::new(
+                EventType::CustomerCreated,
+                vec![partner().tenant_id],
+                Subject::Customer(c.clone(), r),
+            )]
+        );
+        let indirect_only = DirectCustomerContext {
+            partner: Partner {
+                direct_bill: false,
+                ..partner()
+            },
+        };
+        assert_eq!(
+            create_direct_customer(indirect_only, c, now),
+            Err(DomainError::DirectBillRequired)
+        );
+    }
+
+    #[test]
+    fn r16_r19_the_provider_creates_the_customer_for_its_reseller() {
+        let (now, c) = (Utc::now(), customer(false));
+        let (provider_id, reseller) = (provider().tenant_id, partner().tenant_id);
+        let ctx = ResellerCustomerContext {
+            provider: provider(),
+            reseller,
+            relationship_exists: true,
+        };
+        let decided = create_reseller_customer(ctx.clone(), c.clone(), now).expect("create");
+        let r = become_indirect(c.tenant_id, reseller, provider_id, now);
+        assert_eq!(decided.value, (c.clone(), r.clone()));
+        assert_eq!(
+            decided.changes,
+            vec![
+                Change::InsertCustomer(c.clone()),
+                Change::PutCustomerRelationship(r.clone()),
+                Change::LinkProviderCustomer {
+                    provider: provider_id,
+                    customer: c.tenant_id,
+                    at: now,
+                },
+            ]
+        );
+        assert_eq!(
+            decided.events,
+            vec![Event::new(
+                EventType::CustomerCreated,
+                vec![provider_id, reseller],
+                Subject::Customer(c.clone(), r),
+            )]
+        );
+        let stranger = ResellerCustomerContext {
+            relationship_exists: false,
+            ..ctx
+        };
+        assert_eq!(
+            create_reseller_customer(stranger, c, now),
+            Err(DomainError::NoProviderRelationship)
+        );
     }
 }

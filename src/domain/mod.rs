@@ -16,6 +16,7 @@ pub mod invitation;
 pub mod notification;
 pub mod outcome;
 pub mod partner;
+pub mod partnership;
 pub mod program;
 pub mod provider;
 pub mod region;

@@ -6,10 +6,12 @@ use diesel::prelude::*;
 use super::models::{CustomerRelationshipRow, CustomerRow, naive};
 use super::page::{Page, PageRequest, paginate};
 use super::schema::{customer_relationships as rel, customers};
-use super::{AnyConnection, StoreError, insert_result, param};
+use super::{AnyConnection, StoreError, insert_result, param, partners, partnerships, providers};
 use crate::domain::DomainError;
 use crate::domain::capability::Relationship;
-use crate::domain::customer::{Customer, CustomerRelationship};
+use crate::domain::customer::{
+    Customer, CustomerRelationship, DirectCustomerContext, ResellerCustomerContext,
+};
 use crate::domain::values::TenantId;
 
 pub fn insert(conn: &mut AnyConnection, c: &Customer) -> Result<(), StoreError> {
@@ -28,6 +30,32 @@ pub fn find(conn: &mut AnyConnection, id: TenantId) -> Result<Option<Customer>, 
         .optional()?
         .map(Customer::try_from)
         .transpose()
+}
+
+/// Locks the partner and reads what creating its direct bill customer is decided on (R19).
+pub fn direct_context(
+    conn: &mut AnyConnection,
+    partner: TenantId,
+) -> Result<DirectCustomerContext, StoreError> {
+    partners::lock(conn, partner)?;
+    Ok(DirectCustomerContext {
+        partner: partners::registered(conn, partner)?,
+    })
+}
+
+/// Locks the reseller and reads what its provider's creating a customer for it is decided on
+/// (R19).
+pub fn reseller_context(
+    conn: &mut AnyConnection,
+    provider: TenantId,
+    reseller: TenantId,
+) -> Result<ResellerCustomerContext, StoreError> {
+    partners::lock(conn, reseller)?;
+    Ok(ResellerCustomerContext {
+        provider: providers::registered(conn, provider)?,
+        reseller,
+        relationship_exists: partnerships::relationship_exists(conn, reseller, provider)?,
+    })
 }
 
 /// The partner's customer and its relationship; another tenant's customer is `NotFound` (R28).
@@ -55,17 +83,6 @@ pub fn relationship(
         .optional()?
         .map(CustomerRelationship::try_from)
         .transpose()
-}
-
-pub fn insert_relationship(
-    conn: &mut AnyConnection,
-    r: &CustomerRelationship,
-) -> Result<(), StoreError> {
-    insert_result(
-        diesel::insert_into(rel::table)
-            .values(CustomerRelationshipRow::from(r))
-            .execute(conn),
-    )
 }
 
 /// Inserts the relationship, or replaces the pair's existing one (R21: a move), in one upsert.

@@ -9,7 +9,9 @@ use super::schema::{
     partners, partnership_invitations as inv, provider_relationships as rel, providers,
 };
 use super::{AnyConnection, StoreError, insert_result};
+use crate::domain::DomainError;
 use crate::domain::invitation::{PartnershipInvitation, PartnershipStatus};
+use crate::domain::partnership::{AcceptContext, InviteContext};
 use crate::domain::provider::ProviderRelationship;
 use crate::domain::values::TenantId;
 
@@ -41,37 +43,52 @@ pub fn find_invitation(
         .transpose()
 }
 
-/// Marks the pair's pending invitations past expiry as expired, so a new one may be sent.
-pub fn close_expired(
+/// Locks the partner and reads what inviting it is decided on (R15).
+pub fn invite_context(
     conn: &mut AnyConnection,
     provider: TenantId,
     partner: TenantId,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::update(
-        inv::table
-            .filter(inv::provider_id.eq(provider.to_string()))
-            .filter(inv::partner_id.eq(partner.to_string()))
-            .filter(inv::status.eq(PENDING.name()))
-            .filter(inv::expires_at.le(naive(now))),
-    )
-    .set(inv::status.eq(PartnershipStatus::Expired.name()))
-    .execute(conn)?;
-    Ok(())
+) -> Result<InviteContext, StoreError> {
+    super::partners::lock(conn, partner)?;
+    Ok(InviteContext {
+        provider: super::providers::registered(conn, provider)?,
+        partner: super::partners::find(conn, partner)?,
+        pending: pending(conn, provider, partner)?,
+        relationship_exists: relationship_exists(conn, partner, provider)?,
+    })
 }
 
-pub fn pending_exists(
+/// Locks the invited partner and reads what its acceptance is decided on (R15).
+pub fn accept_context(
+    conn: &mut AnyConnection,
+    invitation: PartnershipInvitation,
+) -> Result<AcceptContext, StoreError> {
+    let (partner, provider) = (invitation.partner_id, invitation.provider_id);
+    super::partners::lock(conn, partner)?;
+    Ok(AcceptContext {
+        partner: super::partners::registered(conn, partner)?,
+        provider: super::providers::find(conn, provider)?
+            .ok_or_else(|| DomainError::NotFound("the provider is gone".into()))?,
+        relationship_exists: relationship_exists(conn, partner, provider)?,
+        invitation,
+    })
+}
+
+/// The pair's pending invitation, expired or not; the unique index admits one at most.
+fn pending(
     conn: &mut AnyConnection,
     provider: TenantId,
     partner: TenantId,
-) -> Result<bool, StoreError> {
-    let n: i64 = inv::table
+) -> Result<Option<PartnershipInvitation>, StoreError> {
+    inv::table
         .filter(inv::provider_id.eq(provider.to_string()))
         .filter(inv::partner_id.eq(partner.to_string()))
         .filter(inv::status.eq(PENDING.name()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+        .select(PartnershipInvitationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(PartnershipInvitation::try_from)
+        .transpose()
 }
 
 /// Writes `i` only while the stored row is still pending: the affected-row count decides a race.

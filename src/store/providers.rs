@@ -6,6 +6,7 @@ use super::models::{ProviderRow, naive, tenant, utc};
 use super::page::{Page, PageRequest, paginate};
 use super::schema::{provider_regions, provider_services, providers};
 use super::{AnyConnection, StoreError, insert_result, partners};
+use crate::domain::DomainError;
 use crate::domain::provider::{Provider, RegistrationContext, Service};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, TenantId};
@@ -62,6 +63,15 @@ pub fn find(conn: &mut AnyConnection, id: TenantId) -> Result<Option<Provider>, 
         None => Ok(None),
         Some(row) => Ok(with_details(conn, vec![row])?.pop()),
     }
+}
+
+/// The registered provider of tenant `id` (the caller's own), or `NotFound`.
+pub fn registered(conn: &mut AnyConnection, id: TenantId) -> Result<Provider, StoreError> {
+    find(conn, id)?.ok_or_else(|| {
+        StoreError::Refused(DomainError::NotFound(
+            "your tenant is not a registered provider".into(),
+        ))
+    })
 }
 
 pub fn exists(conn: &mut AnyConnection, id: TenantId) -> Result<bool, StoreError> {
