@@ -19,7 +19,7 @@ use crate::domain::customer::{self, Customer, CustomerRelationship, Domain};
 use crate::domain::role::Role;
 use crate::domain::values::{CompanyName, TenantId};
 use crate::state::AppState;
-use crate::store::{AnyConnection, customers};
+use crate::store::customers;
 
 /// One action of R23, decided for the caller (R25: every decision carries its reason).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -158,15 +158,6 @@ fn new_customer(
     })
 }
 
-/// The partner's customer and relationship; another tenant's customer is 404 (R28).
-pub fn visible(
-    conn: &mut AnyConnection,
-    partner: TenantId,
-    customer: TenantId,
-) -> Result<(Customer, CustomerRelationship), ApiError> {
-    Ok(customers::visible(conn, partner, customer)?)
-}
-
 /// Checks the caller against the path's partner and loads the customer it may see.
 async fn load(
     state: &AppState,
@@ -176,7 +167,11 @@ async fn load(
     let id = path_tenant("partner_id", &path.0)?;
     let customer = path_tenant("customer_id", &path.1)?;
     caller.require(Operation::ReadCustomers, Some(id))?;
-    state.db.read(move |conn| visible(conn, id, customer)).await
+    let found = state
+        .db
+        .read(move |conn| customers::visible(conn, id, customer).map_err(ApiError::from))
+        .await?;
+    Ok(found)
 }
 
 /// A direct bill partner creates a customer tenant, as direct bill customer (R19).

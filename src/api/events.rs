@@ -23,10 +23,9 @@ use crate::domain::outcome::{Outcome, Subject as EventSubject};
 use crate::domain::values::TenantId;
 use crate::sealing::DataKey;
 use crate::state::AppState;
-use crate::store::models::{EventRow, naive, utc};
+use crate::store::models::{EventRow, utc};
 use crate::store::page::decode_cursor;
 use crate::store::{AnyConnection, StoreError, events, outcome};
-use uuid::Uuid;
 
 /// Applies a decided outcome in the caller's transaction (STYLE.md "Decide, then apply") and
 /// hands back what the caller is answered with. Events show their subject as the API does right
@@ -64,39 +63,6 @@ fn render(subject: &EventSubject, now: DateTime<Utc>) -> Result<String, StoreErr
         }
     };
     json.map_err(|e| StoreError::Corrupt(format!("event data: {e}")))
-}
-
-/// TRANSITIONAL: appends one event for `tenant` in the caller's transaction. `data` is the subject as the API
-/// shows it right after the change; it never holds an invitation token.
-pub fn record(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    tenant: TenantId,
-    event_type: EventType,
-    subject_id: impl ToString,
-    data: &impl Serialize,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let data =
-        serde_json::to_string(data).map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?;
-    events::append(
-        conn,
-        EventRow {
-            id: Uuid::now_v7().to_string(),
-            tenant_id: tenant.to_string(),
-            sequence: 0,
-            event_type: event_type.name().to_owned(),
-            occurred_at: naive(at),
-            actor_sub: caller.sub.clone(),
-            actor_tenant: caller.tenant().to_string(),
-            actor_roles: caller.role_names(),
-            request_id: caller.request_id.clone(),
-            subject_kind: event_type.subject_kind().name().to_owned(),
-            subject_id: subject_id.to_string(),
-            data,
-        },
-    )?;
-    Ok(())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

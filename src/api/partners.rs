@@ -17,7 +17,7 @@ use crate::domain::partner::{self, Partner, ProfileChanges, StandingChanges};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, MpnId, TenantId};
 use crate::state::AppState;
-use crate::store::{AnyConnection, partners};
+use crate::store::partners;
 
 /// A partner as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -157,11 +157,6 @@ fn profile_changes(fields: &mut Fields, body: &PatchPartner) -> Option<ProfileCh
         primary_contact_email: primary?,
         mpn_account_email: account?,
     })
-}
-
-/// The registered partner of tenant `id`, or 404 (`store::partners::registered`).
-pub fn registered(conn: &mut AnyConnection, id: TenantId) -> Result<Partner, ApiError> {
-    Ok(partners::registered(conn, id)?)
 }
 
 /// Register a direct bill partner (operator). The profile may start incomplete (R4).

@@ -15,7 +15,6 @@ use super::error::{
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
-use super::providers::require_indirect;
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::invitation::{PartnershipInvitation, PartnershipStatus};
@@ -24,7 +23,7 @@ use crate::domain::partnership::{self, NewInvitation};
 use crate::domain::provider::ProviderRelationship;
 use crate::domain::values::{TenantId, Text};
 use crate::state::AppState;
-use crate::store::{AnyConnection, partnerships, providers};
+use crate::store::{AnyConnection, partners, partnerships, providers};
 use crate::token;
 
 /// The e-mail the service drafted and queued (R15, R17, R30).
@@ -490,7 +489,7 @@ pub async fn providers_of(
     let rows = state
         .db
         .read(move |conn| {
-            require_indirect(conn, id)?;
+            partners::indirect(conn, id)?;
             Ok::<_, ApiError>(partnerships::providers_of(conn, id, &page)?)
         })
         .await?;

@@ -13,12 +13,11 @@ use super::events;
 use super::extract::{ApiJson, Fields, PageParams, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use crate::domain::access::Operation;
-use crate::domain::partner::Partner;
 use crate::domain::provider::{self, Provider, Service};
 use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, TenantId};
 use crate::state::AppState;
-use crate::store::{AnyConnection, partners, partnerships, providers};
+use crate::store::{partners, partnerships, providers};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProviderDto {
@@ -104,11 +103,6 @@ pub struct ResellerDto {
 pub struct ResellerPage {
     pub items: Vec<ResellerDto>,
     pub next_cursor: Option<String>,
-}
-
-/// R12: the partner has accepted the agreement (`store::partners::indirect`).
-pub fn require_indirect(conn: &mut AnyConnection, partner: TenantId) -> Result<Partner, ApiError> {
-    Ok(partners::indirect(conn, partner)?)
 }
 
 async fn directory_open(state: &AppState, caller: &Caller) -> Result<(), ApiError> {

@@ -40,12 +40,3 @@ pub fn list(
     }
     Ok(paginate(query.load(conn)?, page, |n| &n.id))
 }
-
-/// TRANSITIONAL: until every handler applies an outcome.
-pub fn enqueue_legacy(
-    conn: &mut AnyConnection,
-    key: &DataKey,
-    n: &Notification,
-) -> Result<(), StoreError> {
-    enqueue(conn, key, n, "")
-}
