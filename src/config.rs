@@ -79,6 +79,14 @@ pub struct ConfigArgs {
     /// A file holding DATA_KEY
     #[arg(long, env = "DATA_KEY_FILE", global = true)]
     pub data_key_file: Option<PathBuf>,
+    /// true: webhook endpoints may be http:// and point at loopback or private addresses
+    #[arg(
+        long,
+        env = "WEBHOOK_ALLOW_PRIVATE",
+        default_value = "false",
+        global = true
+    )]
+    pub webhook_allow_private: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +169,8 @@ pub struct Settings {
     pub review: ReviewMode,
     pub data_key: DataKeySource,
     pub data_dir: PathBuf,
+    /// R35: webhook URLs may point at loopback and private addresses (tests, on-premises).
+    pub webhook_allow_private: bool,
 }
 
 impl Settings {
@@ -205,6 +215,16 @@ impl Settings {
                 ));
             }
         };
+        let webhook_allow_private = match args.webhook_allow_private.trim() {
+            "true" => true,
+            "false" => false,
+            other => {
+                return Err(ConfigError::new(
+                    "WEBHOOK_ALLOW_PRIVATE",
+                    format!("{other:?} is neither true nor false"),
+                ));
+            }
+        };
         Ok(Settings {
             database,
             bind_addr,
@@ -217,6 +237,7 @@ impl Settings {
                 file: existing_file("DATA_KEY_FILE", &args.data_key_file)?,
             },
             data_dir: PathBuf::from(DATA_DIR),
+            webhook_allow_private,
         })
     }
 }

@@ -96,6 +96,7 @@ impl Application {
             clock,
             routes: RouteTable::from_openapi(&doc),
             data_key,
+            webhook_allow_private: settings.webhook_allow_private,
         });
         // Outermost last: request id, head limits, empty query parameters, idempotency.
         let server = limits::serve(listener, move || {

@@ -20,4 +20,6 @@ pub struct AppState {
     pub routes: RouteTable,
     /// Seals secrets kept at rest (API.md "Secrets at rest").
     pub data_key: DataKey,
+    /// R35: webhook URLs may point at loopback and private addresses.
+    pub webhook_allow_private: bool,
 }

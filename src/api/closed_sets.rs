@@ -19,6 +19,7 @@ use crate::domain::notification::NotificationKind;
 use crate::domain::program::Program;
 use crate::domain::provider::Service;
 use crate::domain::role::Role;
+use crate::domain::webhook::{DeliveryStatus, DisabledReason};
 
 fn string_enum(description: &str, names: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -67,4 +68,6 @@ closed_sets! {
     Role => ("Role", "A role a person holds in a tenant."),
     EventType => ("EventType", "What happened (R34)."),
     SubjectKind => ("SubjectKind", "What an event is about."),
+    DeliveryStatus => ("DeliveryStatus", "Where a webhook delivery stands (R35)."),
+    DisabledReason => ("DisabledReason", "Why a webhook endpoint is off: by hand, or failing for 3 days (R35)."),
 }

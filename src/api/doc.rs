@@ -55,6 +55,7 @@ Every response carries `x-request-id`.",
         (name = "incentives", description = "Incentive programs (R26-R27)"),
         (name = "notifications", description = "The e-mail outbox (R30)"),
         (name = "audit", description = "The append-only audit log (R29)"),
+        (name = "webhooks", description = "Webhook endpoints and their deliveries, signed per Standard Webhooks (R35)"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

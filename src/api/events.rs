@@ -17,6 +17,7 @@ use super::incentives::{IncentiveEnrollmentDto, IncentiveInvitationDto};
 use super::partners::PartnerDto;
 use super::partnerships::PartnershipInvitationDto;
 use super::providers::ProviderDto;
+use super::webhooks::WebhookEndpointDto;
 use crate::domain::access::Operation;
 use crate::domain::event::EventType;
 use crate::domain::outcome::{Outcome, Subject as EventSubject};
@@ -61,6 +62,7 @@ fn render(subject: &EventSubject, now: DateTime<Utc>) -> Result<String, StoreErr
         EventSubject::CustomerInvitation(i) => {
             serde_json::to_string(&CustomerInvitationDto::hidden(i, now))
         }
+        EventSubject::WebhookEndpoint(e) => serde_json::to_string(&WebhookEndpointDto::new(e)),
     };
     json.map_err(|e| StoreError::Corrupt(format!("event data: {e}")))
 }

@@ -162,6 +162,15 @@ impl Answer {
         Answer::new(StatusCode::CREATED, dto)
     }
 
+    /// 204: nothing to show.
+    pub fn no_content() -> Answer {
+        Answer {
+            status: StatusCode::NO_CONTENT,
+            body: String::new(),
+            location: None,
+        }
+    }
+
     pub fn at(mut self, location: impl Into<String>) -> Answer {
         self.location = Some(location.into());
         self
@@ -180,7 +189,9 @@ impl Answer {
 fn render(answer: StoredAnswer, replayed: bool) -> HttpResponse {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let mut response = HttpResponse::build(status);
-    response.insert_header((CONTENT_TYPE, answer.content_type));
+    if !answer.body.is_empty() {
+        response.insert_header((CONTENT_TYPE, answer.content_type));
+    }
     if let Some(location) = answer.location {
         response.insert_header((LOCATION, location));
     }

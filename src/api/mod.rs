@@ -23,6 +23,7 @@ pub mod partnerships;
 pub mod program_info;
 pub mod providers;
 pub mod request_id;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -68,5 +69,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(incentives::read)
         .service(incentives::enroll)
         .service(notifications::list)
-        .service(audit::list);
+        .service(audit::list)
+        .service(webhooks::create)
+        .service(webhooks::list)
+        .service(webhooks::read)
+        .service(webhooks::edit)
+        .service(webhooks::remove)
+        .service(webhooks::rotate_secret)
+        .service(webhooks::test)
+        .service(webhooks::replay)
+        .service(webhooks::deliveries);
 }

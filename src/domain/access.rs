@@ -63,6 +63,8 @@ pub enum Operation {
     RevokeCustomerInvitation,
     /// R18: the customer's GlobalAdmin authorises both resellers.
     AcceptCustomerInvitation,
+    /// R35: a tenant's GlobalAdmin manages its webhook endpoints.
+    ManageWebhooks,
 }
 
 /// Who an operation is open to: roles of the owning tenant, and whether the operator's
@@ -95,6 +97,7 @@ pub fn grant(operation: Operation) -> Grant {
         Operation::ReadNotifications => (ANY, false),
         Operation::ReadAuditEvents => (GA, true),
         Operation::ReadEvents => (GA, true),
+        Operation::ManageWebhooks => (GA, false),
         Operation::InvitePartner => (GA_AA, false),
         Operation::ReadPartnershipInvitations => (ANY, true),
         Operation::RespondToPartnership => (GA, false),

@@ -16,16 +16,19 @@ pub enum NotificationKind {
     PartnershipInvitation,
     CustomerInvitation,
     CustomerAccepted,
+    /// R35: an endpoint failing for 3 days was turned off.
+    WebhookEndpointDisabled,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::EnrollmentApproved,
         NotificationKind::EnrollmentRejected,
         NotificationKind::IncentiveInvitation,
         NotificationKind::PartnershipInvitation,
         NotificationKind::CustomerInvitation,
         NotificationKind::CustomerAccepted,
+        NotificationKind::WebhookEndpointDisabled,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +39,7 @@ impl NotificationKind {
             NotificationKind::PartnershipInvitation => "partnership_invitation",
             NotificationKind::CustomerInvitation => "customer_invitation",
             NotificationKind::CustomerAccepted => "customer_accepted",
+            NotificationKind::WebhookEndpointDisabled => "webhook_endpoint_disabled",
         }
     }
 }

@@ -14,6 +14,7 @@ use super::notification::Notification;
 use super::partner::Partner;
 use super::provider::{Provider, ProviderRelationship};
 use super::values::TenantId;
+use super::webhook::WebhookEndpoint;
 
 /// One row to write. Updates name the status they expect to find, so that of two concurrent
 /// requests only one applies (STYLE.md "A constraint backs every race").
@@ -57,6 +58,15 @@ pub enum Change {
         after: CustomerInvitation,
         from: CustomerInvitationStatus,
     },
+    InsertWebhookEndpoint(WebhookEndpoint),
+    UpdateWebhookEndpoint(WebhookEndpoint),
+    DeleteWebhookEndpoint(WebhookEndpoint),
+    /// R35: deliver again the tenant's events after `after_sequence` that the endpoint wants.
+    ReplayWebhookEvents {
+        endpoint: WebhookEndpoint,
+        after_sequence: i64,
+        at: DateTime<Utc>,
+    },
 }
 
 /// What an event is about, as it is right after the change (its `data`).
@@ -71,6 +81,7 @@ pub enum Subject {
     PartnershipInvitation(PartnershipInvitation),
     Customer(Customer, CustomerRelationship),
     CustomerInvitation(CustomerInvitation),
+    WebhookEndpoint(WebhookEndpoint),
 }
 
 impl Subject {
@@ -85,6 +96,7 @@ impl Subject {
             Subject::PartnershipInvitation(i) => i.id.to_string(),
             Subject::Customer(c, _) => c.tenant_id.to_string(),
             Subject::CustomerInvitation(i) => i.id.to_string(),
+            Subject::WebhookEndpoint(e) => e.id.to_string(),
         }
     }
 }

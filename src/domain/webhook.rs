@@ -6,7 +6,12 @@ use uuid::Uuid;
 
 use super::DomainError;
 use super::event::EventType;
-use super::values::TenantId;
+use super::notification::{Notification, NotificationKind};
+use super::outcome::{Author, Change, Event, Outcome, Subject};
+use super::values::{Email, TenantId};
+
+/// Who the sender acts as in the audit log (R29).
+pub const SENDER: &str = "system:webhook-sender";
 
 /// An old secret still signs for this long after a rotation.
 pub const ROTATION_OVERLAP: Duration = Duration::hours(24);
@@ -272,6 +277,99 @@ impl WebhookEndpoint {
             ))
         }
     }
+}
+
+/// R35: a new endpoint; its secret is shown once, in the answer.
+pub fn create(e: WebhookEndpoint) -> Outcome<WebhookEndpoint> {
+    Outcome::new(e.clone()).change(Change::InsertWebhookEndpoint(e))
+}
+
+fn saved(e: WebhookEndpoint) -> Outcome<WebhookEndpoint> {
+    Outcome::new(e.clone()).change(Change::UpdateWebhookEndpoint(e))
+}
+
+pub fn edit(e: WebhookEndpoint, changes: EndpointChanges) -> Outcome<WebhookEndpoint> {
+    saved(e.change(changes))
+}
+
+pub fn rotate_secret(
+    e: WebhookEndpoint,
+    secret: Secret,
+    now: DateTime<Utc>,
+) -> Outcome<WebhookEndpoint> {
+    saved(e.rotate(secret, now))
+}
+
+pub fn delete(e: WebhookEndpoint) -> Outcome<()> {
+    Outcome::new(()).change(Change::DeleteWebhookEndpoint(e))
+}
+
+/// A `webhook.test` event, delivered to this endpoint only.
+pub fn test(e: WebhookEndpoint) -> Result<Outcome<WebhookEndpoint>, DomainError> {
+    e.require_enabled()?;
+    Ok(Outcome::new(e.clone()).event(Event::new(
+        EventType::WebhookTest,
+        vec![e.tenant_id],
+        Subject::WebhookEndpoint(e),
+    )))
+}
+
+/// Every event of the tenant after `after_sequence` that the endpoint wants, delivered again.
+pub fn replay(
+    e: WebhookEndpoint,
+    after_sequence: i64,
+    now: DateTime<Utc>,
+) -> Result<Outcome<()>, DomainError> {
+    e.require_enabled()?;
+    Ok(Outcome::new(()).change(Change::ReplayWebhookEvents {
+        endpoint: e,
+        after_sequence,
+        at: now,
+    }))
+}
+
+/// A delivery succeeded: the endpoint is healthy again.
+pub fn delivered(e: WebhookEndpoint) -> Outcome<()> {
+    match e.failing_since {
+        None => Outcome::new(()),
+        Some(_) => saved(e.succeeded()).map(|_| ()),
+    }
+}
+
+/// A delivery attempt failed at `now`. After `FAILING_WINDOW` of failures the endpoint is
+/// disabled, with a `webhook_endpoint.disabled` event and an e-mail to the tenant's contact.
+pub fn delivery_failed(
+    e: WebhookEndpoint,
+    contact: Option<Email>,
+    email_id: Uuid,
+    now: DateTime<Utc>,
+) -> Outcome<()> {
+    let (after, disabled) = e.failed(now);
+    let outcome = saved(after.clone()).map(|_| ());
+    if !disabled {
+        return outcome;
+    }
+    let email = contact.map(|to| Notification {
+        id: email_id,
+        tenant_id: after.tenant_id,
+        kind: NotificationKind::WebhookEndpointDisabled,
+        to,
+        subject: "A webhook endpoint was disabled".into(),
+        body: format!(
+            "Every delivery to your webhook endpoint {} has failed for 3 days, so it was              disabled. Fix the receiver, then enable the endpoint again (PATCH enabled: true);              replay what it missed with POST /v1/webhook-endpoints/{}/replay.",
+            after.url, after.id
+        ),
+        created_at: now,
+    });
+    outcome.event(
+        Event::new(
+            EventType::WebhookEndpointDisabled,
+            vec![after.tenant_id],
+            Subject::WebhookEndpoint(after),
+        )
+        .by(Author::Service(SENDER))
+        .sending(email),
+    )
 }
 
 #[cfg(test)]

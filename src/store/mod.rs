@@ -17,6 +17,7 @@ pub mod partnerships;
 pub mod providers;
 pub mod schema;
 pub mod sealing;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::models::{EventRow, naive};
 use super::{
     AnyConnection, OrRefused, StoreError, agreements, customer_invitations, customers, enrollments,
-    events, incentives, outbox, partners, partnerships, providers,
+    events, incentives, outbox, partners, partnerships, providers, webhooks,
 };
 use crate::domain::DomainError;
 use crate::domain::outcome::{Author, Change, Event, Outcome, Subject};
@@ -45,6 +45,7 @@ pub fn apply<T>(
     }
     for (tenant, event) in outcome.copies() {
         let row = events::append(conn, event_row(tenant, event, actor, at, render)?)?;
+        webhooks::fan_out(conn, &row)?;
         if let Some(email) = event.email.as_ref().filter(|e| e.tenant_id == tenant) {
             outbox::enqueue(conn, key, email, &row.id)?;
         }
@@ -146,6 +147,14 @@ fn write(conn: &mut AnyConnection, key: &DataKey, change: &Change) -> Result<(),
             customer_invitations::update_from(conn, key, after, *from)?,
             "invitation",
         ),
+        Change::InsertWebhookEndpoint(e) => webhooks::insert(conn, key, e),
+        Change::UpdateWebhookEndpoint(e) => webhooks::update(conn, key, e),
+        Change::DeleteWebhookEndpoint(e) => webhooks::delete(conn, e.tenant_id, e.id),
+        Change::ReplayWebhookEvents {
+            endpoint,
+            after_sequence,
+            at,
+        } => webhooks::replay(conn, endpoint, *after_sequence, *at).map(|_| ()),
     }
 }
 
