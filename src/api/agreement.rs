@@ -8,12 +8,13 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::Caller;
+use super::dto::agreement::AcceptanceDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::events;
 use super::extract::{ApiJson, path_tenant};
 use super::idempotency::{Answer, Once};
 use crate::domain::access::Operation;
-use crate::domain::agreement::{self, Acceptance, Agreement};
+use crate::domain::agreement::{self, Agreement};
 use crate::state::AppState;
 use crate::store::agreements;
 
@@ -44,28 +45,6 @@ pub struct AcceptAgreement {
     #[schema(example = "2026-10", min_length = 1, max_length = 64)]
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     pub agreement_version: String,
-}
-
-/// R10: who accepted which version, and when.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AcceptanceDto {
-    #[schema(format = "uuid")]
-    pub id: String,
-    #[schema(example = "2026-10")]
-    pub agreement_version: String,
-    pub accepted_by: String,
-    pub accepted_at: DateTime<Utc>,
-}
-
-impl From<&Acceptance> for AcceptanceDto {
-    fn from(a: &Acceptance) -> Self {
-        AcceptanceDto {
-            id: a.id.to_string(),
-            agreement_version: a.agreement_version.clone(),
-            accepted_by: a.accepted_by.clone(),
-            accepted_at: a.accepted_at,
-        }
-    }
 }
 
 /// The current indirect reseller agreement.

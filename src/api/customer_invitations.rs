@@ -9,15 +9,16 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::Caller;
-use super::customers::CustomerDto;
 use super::doc;
+use super::dto::customer::CustomerDto;
+use super::dto::customer_invitation::CustomerInvitationDto;
 use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
-use super::partnerships::{EmailDto, TOKEN_MAX, TokenQuery, link};
+use super::invitation_link::{TOKEN_MAX, TokenQuery, link};
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::customer::Domain;
@@ -31,75 +32,14 @@ use crate::state::AppState;
 use crate::store::{customer_invitations, partners, providers};
 use crate::token;
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerInvitationDto {
-    #[schema(format = "uuid")]
-    pub id: String,
-    #[schema(format = "uuid")]
-    pub partner_id: String,
-    #[schema(format = "uuid")]
-    pub provider_id: String,
-    /// Null for a new customer.
-    #[schema(format = "uuid")]
-    pub customer_id: Option<String>,
-    /// `new_customer` or `move_customer`.
-    #[schema(example = "move_customer")]
-    #[schema(value_type = crate::domain::invitation::CustomerInvitationKind)]
-    pub kind: String,
-    /// `draft`, `sent`, `accepted`, `revoked` or `expired`.
-    #[schema(example = "draft")]
-    #[schema(value_type = crate::domain::invitation::CustomerInvitationStatus)]
-    pub status: String,
-    /// The personalised link (R17); null for roles that may not act on it (API.md "Secrets at
-    /// rest"), whose `email.body` shows `[link hidden]` in its place.
-    pub link: Option<String>,
-    pub email: EmailDto,
-    pub expires_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
+/// Links are shown only to the roles that may act on them (GA, AA, SA of the partner);
+/// others get `link: null` and the body without it (API.md "Secrets at rest").
+fn shown_to(caller: &Caller, i: &CustomerInvitation, now: DateTime<Utc>) -> CustomerInvitationDto {
+    let shown = caller
+        .require(Operation::InviteCustomer, Some(i.partner_id))
+        .is_ok();
+    CustomerInvitationDto::new(i, now, shown)
 }
-
-impl CustomerInvitationDto {
-    /// Links are shown only to the roles that may act on them (GA, AA, SA of the partner);
-    /// others get `link: null` and the body without it (API.md "Secrets at rest").
-    fn new(i: &CustomerInvitation, now: DateTime<Utc>, caller: &Caller) -> Self {
-        let shown = caller
-            .require(Operation::InviteCustomer, Some(i.partner_id))
-            .is_ok();
-        CustomerInvitationDto::render(i, now, shown)
-    }
-
-    /// As events show it: without the link (no event carries a token).
-    pub fn hidden(i: &CustomerInvitation, now: DateTime<Utc>) -> Self {
-        CustomerInvitationDto::render(i, now, false)
-    }
-
-    fn render(i: &CustomerInvitation, now: DateTime<Utc>, shown: bool) -> Self {
-        let (link, body) = if shown {
-            (Some(i.link.clone()), i.email.body.clone())
-        } else {
-            (None, i.email.body.replace(&i.link, LINK_HIDDEN))
-        };
-        CustomerInvitationDto {
-            id: i.id.to_string(),
-            partner_id: i.partner_id.to_string(),
-            provider_id: i.provider_id.to_string(),
-            customer_id: i.customer_id.map(|c| c.to_string()),
-            kind: i.kind.name().to_owned(),
-            status: i.effective_status(now).name().to_owned(),
-            link,
-            email: EmailDto {
-                to: i.email.to.as_ref().map(|e| e.as_str().to_owned()),
-                subject: i.email.subject.clone(),
-                body,
-            },
-            expires_at: i.expires_at,
-            created_at: i.created_at,
-        }
-    }
-}
-
-/// Stands where the link was, for roles that may not see it.
-pub const LINK_HIDDEN: &str = "[link hidden]";
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerInvitationPage {
@@ -220,7 +160,7 @@ where
     once.write(state, caller, move |conn, caller| {
         let inv = customer_invitations::owned(conn, &key, id, &invitation_id)?;
         let after = events::apply(conn, caller, &key, decide(inv, now)?, now)?;
-        Answer::ok(&CustomerInvitationDto::new(&after, now, caller))
+        Answer::ok(&shown_to(caller, &after, now))
     })
     .await
 }
@@ -280,7 +220,7 @@ pub async fn create(
             now,
         };
         let inv = events::apply(conn, caller, &key, commands::draft(ctx, draft)?, now)?;
-        Answer::created(&CustomerInvitationDto::new(&inv, now, caller))
+        Answer::created(&shown_to(caller, &inv, now))
     })
     .await
 }
@@ -327,7 +267,7 @@ pub async fn list(
             customer_invitations::list(conn, &key, id, status, now, &page).map_err(ApiError::from)
         })
         .await?;
-    let page = rows.map(|i| CustomerInvitationDto::new(&i, now, &caller));
+    let page = rows.map(|i| shown_to(&caller, &i, now));
     Ok(HttpResponse::Ok().json(CustomerInvitationPage {
         items: page.items,
         next_cursor: page.next_cursor,

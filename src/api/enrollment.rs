@@ -1,61 +1,23 @@
 //! The indirect reseller enrollment (R1-R9) and what approval sets off (R7, R26).
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::Caller;
 use super::doc;
+use super::dto::enrollment::EnrollmentDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
 use super::extract::{ApiJson, Fields, path_tenant};
 use super::idempotency::{Answer, Once};
 use crate::domain::access::Operation;
-use crate::domain::enrollment::{self, Enrollment, Submission};
+use crate::domain::enrollment::{self, Submission};
 use crate::domain::values::{Email, TenantId, Text};
 use crate::state::AppState;
 use crate::store::enrollments;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EnrollmentDto {
-    #[schema(format = "uuid")]
-    pub id: String,
-    #[schema(format = "uuid")]
-    pub partner_id: String,
-    /// `pending_approval`, `approved`, `rejected` or `withdrawn`.
-    #[schema(example = "approved")]
-    #[schema(value_type = crate::domain::enrollment::EnrollmentStatus)]
-    pub status: String,
-    pub submitted_by: String,
-    pub submitted_at: DateTime<Utc>,
-    /// R7: where the approval notice goes.
-    pub primary_contact_email: String,
-    /// R6: submission + 5 business days.
-    pub approval_due_by: DateTime<Utc>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub decided_by: Option<String>,
-    pub rejection_reason: Option<String>,
-}
-
-impl From<&Enrollment> for EnrollmentDto {
-    fn from(e: &Enrollment) -> Self {
-        EnrollmentDto {
-            id: e.id.to_string(),
-            partner_id: e.partner_id.to_string(),
-            status: e.status.name().to_owned(),
-            submitted_by: e.submitted_by.clone(),
-            submitted_at: e.submitted_at,
-            primary_contact_email: e.primary_contact_email.as_str().to_owned(),
-            approval_due_by: e.approval_due_by,
-            decided_at: e.decided_at,
-            decided_by: e.decided_by.clone(),
-            rejection_reason: e.rejection_reason.clone(),
-        }
-    }
-}
 
 /// The enrollment form (R5). An empty body is fine.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -1,4 +1,6 @@
-//! The HTTP edge: one file per resource (DTOs, handlers, OpenAPI annotations).
+//! The HTTP edge: one file per resource (handlers, request bodies, OpenAPI annotations), and in
+//! `dto` the answers that more than one module shows. Handlers import `dto`, `events` and the
+//! helpers, never each other.
 
 pub mod agreement;
 pub mod audit;
@@ -7,6 +9,7 @@ pub mod closed_sets;
 pub mod customer_invitations;
 pub mod customers;
 pub mod doc;
+pub mod dto;
 pub mod enrollment;
 pub mod error;
 pub mod error_code;
@@ -16,6 +19,7 @@ pub mod fallback;
 pub mod health;
 pub mod idempotency;
 pub mod incentives;
+pub mod invitation_link;
 pub mod limits;
 pub mod notifications;
 pub mod partners;

@@ -9,79 +9,24 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::doc;
+use super::dto::email::EmailDto;
+use super::dto::partnership::PartnershipInvitationDto;
 use super::error::{
     ApiError, BadRequest, Forbidden, Gone, NotFound, Unauthenticated, Unprocessable,
 };
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
+use super::invitation_link::{TOKEN_MAX, TokenQuery, link};
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
 use crate::domain::invitation::{PartnershipInvitation, PartnershipStatus};
-use crate::domain::notification::Notification;
 use crate::domain::partnership::{self, NewInvitation};
 use crate::domain::provider::ProviderRelationship;
 use crate::domain::values::{TenantId, Text};
 use crate::state::AppState;
 use crate::store::{AnyConnection, partners, partnerships, providers};
 use crate::token;
-
-/// The e-mail the service drafted and queued (R15, R17, R30).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EmailDto {
-    pub to: Option<String>,
-    pub subject: String,
-    pub body: String,
-}
-
-impl From<&Notification> for EmailDto {
-    fn from(n: &Notification) -> Self {
-        EmailDto {
-            to: Some(n.to.as_str().to_owned()),
-            subject: n.subject.clone(),
-            body: n.body.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PartnershipInvitationDto {
-    #[schema(format = "uuid")]
-    pub id: String,
-    #[schema(format = "uuid")]
-    pub provider_id: String,
-    #[schema(format = "uuid")]
-    pub partner_id: String,
-    /// `pending`, `accepted`, `declined` or `expired`.
-    #[schema(example = "pending")]
-    #[schema(value_type = crate::domain::invitation::PartnershipStatus)]
-    pub status: String,
-    pub message: Option<String>,
-    /// Only in the 201 answer: the token is never stored in clear.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    /// Only in the 201 answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<EmailDto>,
-    pub expires_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl PartnershipInvitationDto {
-    pub fn new(i: &PartnershipInvitation, now: DateTime<Utc>) -> Self {
-        PartnershipInvitationDto {
-            id: i.id.to_string(),
-            provider_id: i.provider_id.to_string(),
-            partner_id: i.partner_id.to_string(),
-            status: i.effective_status(now).name().to_owned(),
-            message: i.message.clone(),
-            link: None,
-            email: None,
-            expires_at: i.expires_at,
-            created_at: i.created_at,
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PartnershipInvitationPage {
@@ -161,18 +106,6 @@ pub struct TokenBody {
     pub token: String,
 }
 
-/// The longest invitation token taken (issued ones are 43 characters).
-pub const TOKEN_MAX: u64 = 200;
-
-/// A missing (or empty) `token` is a 400 naming it (`extract::query_error`).
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TokenQuery {
-    /// The `token` of the invitation link.
-    #[param(min_length = 1, max_length = 200)]
-    pub token: String,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InvitationFilter {
@@ -183,10 +116,6 @@ pub struct InvitationFilter {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-pub fn link(base: &str, kind: &str, id: Uuid, token: &str) -> String {
-    format!("{base}/v1/{kind}/{id}?token={token}")
 }
 
 /// The invitation a token endpoint names, if the token matches. An unknown id answers exactly

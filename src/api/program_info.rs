@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::caller::Caller;
-use super::enrollment::EnrollmentDto;
+use super::dto::enrollment::EnrollmentDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::extract::path_tenant;
 use crate::domain::access::Operation;

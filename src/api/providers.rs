@@ -8,6 +8,7 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::doc;
+use super::dto::provider::ProviderDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
 use super::extract::{ApiJson, Fields, PageParams, path_tenant, query_param};
@@ -18,34 +19,6 @@ use crate::domain::region::Region;
 use crate::domain::values::{CompanyName, Email, TenantId};
 use crate::state::AppState;
 use crate::store::{partners, partnerships, providers};
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProviderDto {
-    #[schema(format = "uuid")]
-    pub tenant_id: String,
-    #[schema(example = "Northwind Distribution")]
-    pub name: String,
-    #[schema(example = json!(["AT", "DE"]))]
-    pub regions: Vec<String>,
-    #[schema(example = json!(["marketing", "technical_training"]))]
-    #[schema(value_type = Vec<crate::domain::provider::Service>)]
-    pub services: Vec<String>,
-    pub contact_email: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<&Provider> for ProviderDto {
-    fn from(p: &Provider) -> Self {
-        ProviderDto {
-            tenant_id: p.tenant_id.to_string(),
-            name: p.name.as_str().to_owned(),
-            regions: p.regions.iter().map(|r| r.as_str().to_owned()).collect(),
-            services: p.services.iter().map(|s| s.name().to_owned()).collect(),
-            contact_email: p.contact_email.as_str().to_owned(),
-            created_at: p.created_at,
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProviderPage {

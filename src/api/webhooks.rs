@@ -10,6 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::Caller;
+use super::dto::webhook::WebhookEndpointDto;
 use super::error::{
     ApiError, BadRequest, FieldError, Forbidden, NotFound, Unauthenticated, Unprocessable,
 };
@@ -30,50 +31,6 @@ use crate::webhooks::target;
 
 const URL_MAX: usize = 2000;
 const DESCRIPTION_MAX: usize = 500;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WebhookEndpointDto {
-    #[schema(format = "uuid")]
-    pub id: String,
-    #[schema(example = "https://hooks.example.com/csp")]
-    pub url: String,
-    /// `["*"]` for every event, or the event types delivered.
-    #[schema(example = json!(["customer_invitation.accepted", "enrollment.approved"]))]
-    pub event_types: Vec<String>,
-    pub description: Option<String>,
-    pub enabled: bool,
-    /// `manual` or `failing` (every delivery failed for 3 days); null while enabled.
-    #[schema(value_type = Option<crate::domain::webhook::DisabledReason>)]
-    pub disabled_reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    /// `whsec_` + base64 of 32 random bytes: shown only when created or rotated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo=")]
-    pub secret: Option<String>,
-}
-
-impl WebhookEndpointDto {
-    /// Without the secret: as reads and events show it.
-    pub fn new(e: &WebhookEndpoint) -> Self {
-        WebhookEndpointDto {
-            id: e.id.to_string(),
-            url: e.url.clone(),
-            event_types: e.events.names(),
-            description: e.description.clone(),
-            enabled: e.enabled,
-            disabled_reason: e.disabled_reason.map(|r| r.name().to_owned()),
-            created_at: e.created_at,
-            secret: None,
-        }
-    }
-
-    fn with_secret(e: &WebhookEndpoint) -> Self {
-        WebhookEndpointDto {
-            secret: Some(e.secret.as_str().to_owned()),
-            ..WebhookEndpointDto::new(e)
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookEndpointPage {

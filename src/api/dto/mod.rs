@@ -1,0 +1,14 @@
+//! What the API answers with, where more than one module shows it: the handlers and the event
+//! feed (`events::apply`) render a subject through the same type. DTOs depend on the domain
+//! only, never on a handler (STYLE.md "Rooms that do not call upward").
+
+pub mod agreement;
+pub mod customer;
+pub mod customer_invitation;
+pub mod email;
+pub mod enrollment;
+pub mod incentive;
+pub mod partner;
+pub mod partnership;
+pub mod provider;
+pub mod webhook;
