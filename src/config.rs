@@ -171,6 +171,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// R35: webhook URLs may point at loopback and private addresses (tests, on-premises).
     pub webhook_allow_private: bool,
+    /// How long a webhook receiver has to answer: 10 s (API.md); tests shorten it.
+    pub webhook_timeout: std::time::Duration,
 }
 
 impl Settings {
@@ -238,6 +240,7 @@ impl Settings {
             },
             data_dir: PathBuf::from(DATA_DIR),
             webhook_allow_private,
+            webhook_timeout: std::time::Duration::from_secs(10),
         })
     }
 }

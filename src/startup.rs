@@ -20,6 +20,7 @@ use crate::api::{self, idempotency, limits, request_id};
 use crate::auth::Verifier;
 use crate::clock::Clock;
 use crate::config::{ConfigError, Settings};
+use crate::delivery;
 use crate::route_table::RouteTable;
 use crate::sealing::DataKey;
 use crate::state::AppState;
@@ -66,6 +67,7 @@ pub struct Application {
     server: Server,
     port: u16,
     base_url: String,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -97,7 +99,9 @@ impl Application {
             routes: RouteTable::from_openapi(&doc),
             data_key,
             webhook_allow_private: settings.webhook_allow_private,
+            webhook_timeout: settings.webhook_timeout,
         });
+        let app_state = state.clone();
         // Outermost last: request id, head limits, empty query parameters, idempotency.
         let server = limits::serve(listener, move || {
             App::new()
@@ -123,6 +127,7 @@ impl Application {
             server,
             port: local.port(),
             base_url,
+            state: app_state,
         })
     }
 
@@ -134,8 +139,12 @@ impl Application {
         &self.base_url
     }
 
+    /// Serves, with the background senders beside the server (R35); they stop with it.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let sender = tokio::spawn(delivery::webhook::run(self.state.clone()));
+        let served = self.server.await;
+        sender.abort();
+        served
     }
 }
 

@@ -22,4 +22,6 @@ pub struct AppState {
     pub data_key: DataKey,
     /// R35: webhook URLs may point at loopback and private addresses.
     pub webhook_allow_private: bool,
+    /// R35: how long a receiver has to answer (10 s).
+    pub webhook_timeout: std::time::Duration,
 }

@@ -1,5 +1,5 @@
 //! R34: the event feed. Every state change writes one event per tenant concerned, in the
-//! change's transaction (`record`); integrations read them in order and resume by `after=`.
+//! change's transaction (`apply`); integrations read them in order and resume by `after=`.
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -38,8 +38,19 @@ pub fn apply<T>(
     outcome: Outcome<T>,
     now: DateTime<Utc>,
 ) -> Result<T, ApiError> {
+    apply_as(conn, &caller.author(), key, outcome, now)
+}
+
+/// As `apply`, for work the service does outside a request (the senders).
+pub fn apply_as<T>(
+    conn: &mut AnyConnection,
+    actor: &outcome::Actor,
+    key: &DataKey,
+    outcome: Outcome<T>,
+    now: DateTime<Utc>,
+) -> Result<T, ApiError> {
     let render = |subject: &EventSubject| render(subject, now);
-    outcome::apply(conn, key, &outcome, &caller.author(), now, &render)?;
+    outcome::apply(conn, key, &outcome, actor, now, &render)?;
     Ok(outcome.value)
 }
 

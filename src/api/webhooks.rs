@@ -183,7 +183,7 @@ where
     let now = state.clock.now();
     let key = state.data_key.clone();
     once.write(state, caller, move |conn, caller| {
-        let e = store::owned(conn, &key, tenant, &id)?;
+        let e = store::locked(conn, &key, tenant, &id)?;
         let (after, secret_shown) = events::apply(conn, caller, &key, decide(e, now)?, now)?;
         let dto = if secret_shown {
             WebhookEndpointDto::with_secret(&after)
@@ -390,7 +390,7 @@ pub async fn remove(
     );
     let now = state.clock.now();
     once.write(&state, caller, move |conn, caller| {
-        let e = store::owned(conn, &key, tenant, &id)?;
+        let e = store::locked(conn, &key, tenant, &id)?;
         events::apply(conn, caller, &key, webhook::delete(e), now)?;
         Ok(Answer::no_content())
     })

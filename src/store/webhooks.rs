@@ -9,11 +9,11 @@ use uuid::Uuid;
 use super::models::{EventRow, naive, tenant, utc};
 use super::page::{Page, PageRequest, paginate};
 use super::schema::{events, webhook_attempts, webhook_deliveries as dl, webhook_endpoints as ep};
-use super::{AnyConnection, StoreError, param};
+use super::{AnyConnection, StoreError, param, partners, providers};
 use crate::domain::DomainError;
 use crate::domain::delivery::LEASE;
 use crate::domain::event::EventType;
-use crate::domain::values::TenantId;
+use crate::domain::values::{Email, TenantId};
 use crate::domain::webhook::{
     DeliveryStatus, DisabledReason, EventFilter, Secret, WebhookEndpoint,
 };
@@ -187,6 +187,22 @@ pub fn owned(
         .optional()?
         .ok_or_else(not_found)?
         .open(key)
+}
+
+/// As `owned`, holding the row until the transaction ends (PostgreSQL; SQLite has one writer),
+/// so that a request and the sender, or two sends, decide on the endpoint one after the other.
+pub fn locked(
+    conn: &mut AnyConnection,
+    key: &DataKey,
+    tenant: TenantId,
+    id: &str,
+) -> Result<WebhookEndpoint, StoreError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT id FROM webhook_endpoints WHERE id = $1 FOR UPDATE")
+            .bind::<Text, _>(id)
+            .execute(pg)?;
+    }
+    owned(conn, key, tenant, id)
 }
 
 pub fn list(
@@ -445,14 +461,13 @@ pub fn record_attempt(
     Ok(true)
 }
 
-/// The endpoint as it is now (the sender decides on the stored state, not on its claim's copy).
-pub fn current(
-    conn: &mut AnyConnection,
-    key: &DataKey,
-    tenant: TenantId,
-    id: Uuid,
-) -> Result<WebhookEndpoint, StoreError> {
-    owned(conn, key, tenant, &id.to_string())
+/// Who hears that a tenant's endpoint was disabled: a partner's primary contact, or a
+/// provider's contact.
+pub fn contact(conn: &mut AnyConnection, tenant: TenantId) -> Result<Option<Email>, StoreError> {
+    if let Some(p) = partners::find(conn, tenant)? {
+        return Ok(p.primary_contact_email);
+    }
+    Ok(providers::find(conn, tenant)?.map(|p| p.contact_email))
 }
 
 /// Pending deliveries, for the backlog metric and tests.

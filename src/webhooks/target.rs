@@ -64,6 +64,32 @@ pub async fn resolve(url: &Url, allow_private: bool) -> Result<Vec<SocketAddr>, 
     Ok(addrs)
 }
 
+/// The delivery client's DNS resolver: a name that resolves to an internal address fails to
+/// connect, so the check and the connection use the same answer (no DNS rebinding).
+#[derive(Debug, Clone, Copy)]
+pub struct GuardedResolver {
+    pub allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            if addrs.is_empty() {
+                return Err(
+                    Box::new(Refused::Unresolved) as Box<dyn std::error::Error + Send + Sync>
+                );
+            }
+            for a in &addrs {
+                check(a.ip(), allow_private)?;
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 fn check(ip: IpAddr, allow_private: bool) -> Result<(), Refused> {
     if !allow_private && is_internal(ip) {
         Err(Refused::Private(ip))

@@ -95,6 +95,7 @@ pub fn default_args(db: &TestDb, data_dir: &std::path::Path) -> ConfigArgs {
         enrollment_review: "auto".into(),
         data_key: None,
         data_key_file: None,
+        webhook_allow_private: "false".into(),
     }
 }
 
@@ -104,7 +105,19 @@ pub struct TestApp {
     pub db: TestDb,
     /// Seconds added to the real time: the service's clock in tests.
     offset_secs: Arc<AtomicI64>,
+    settings: Settings,
     _data: tempfile::TempDir,
+}
+
+/// The real server on port 0, its clock `offset_secs` ahead of real time.
+fn start(settings: &Settings, offset_secs: &Arc<AtomicI64>) -> String {
+    let offset = offset_secs.clone();
+    let clock =
+        Clock::from_fn(move || Utc::now() + Duration::seconds(offset.load(Ordering::SeqCst)));
+    let app = Application::build(settings, clock).expect("application starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run());
+    base
 }
 
 pub struct Resp {
@@ -161,26 +174,47 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut ConfigArgs)) -> TestApp {
+        TestApp::spawn_full(configure, |_| {}).await
+    }
+
+    /// Webhooks to this machine's receivers (R35), each allowed 1 s to answer.
+    pub async fn with_webhooks() -> TestApp {
+        TestApp::spawn_full(
+            |a| a.webhook_allow_private = "true".into(),
+            |s| s.webhook_timeout = std::time::Duration::from_secs(1),
+        )
+        .await
+    }
+
+    pub async fn spawn_full(
+        configure: impl FnOnce(&mut ConfigArgs),
+        adjust: impl Fn(&mut Settings),
+    ) -> TestApp {
         let db = TestDb::new();
         let data = tempfile::tempdir().expect("temp dir");
         let mut args = default_args(&db, data.path());
         configure(&mut args);
         let mut settings = Settings::from_args(&args).expect("test settings");
         settings.data_dir = data.path().to_path_buf();
+        adjust(&mut settings);
         let offset_secs = Arc::new(AtomicI64::new(0));
-        let offset = offset_secs.clone();
-        let clock =
-            Clock::from_fn(move || Utc::now() + Duration::seconds(offset.load(Ordering::SeqCst)));
-        let app = Application::build(&settings, clock).expect("application starts");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run());
+        let base = start(&settings, &offset_secs);
         TestApp {
             base,
             client: reqwest::Client::new(),
             db,
             offset_secs,
+            settings,
             _data: data,
         }
+    }
+
+    /// Another replica on this app's database, data key and clock, with `adjust`ed settings;
+    /// answers its base URL.
+    pub fn replica(&self, adjust: impl Fn(&mut Settings)) -> String {
+        let mut settings = self.settings.clone();
+        adjust(&mut settings);
+        start(&settings, &self.offset_secs)
     }
 
     /// Moves the service's clock forward.

@@ -197,10 +197,21 @@ async fn the_nil_uuid_is_never_a_tenant_id() {
 
 #[tokio::test]
 async fn empty_query_parameters_count_as_absent_on_every_list() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::with_webhooks().await;
     let provider = app.provider().await;
     let partner = app.partnered(&provider).await;
     app.direct_customer(&partner, false).await;
+    let hook = app
+        .ga(&partner)
+        .post(
+            "/v1/webhook-endpoints",
+            json!({"url": "http://127.0.0.1:9/hooks", "event_types": ["*"]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let doc = app.anonymous().get("/openapi.json").await.expect(200);
     let mut lists = 0;
     for (template, item) in doc["paths"].as_object().unwrap() {
@@ -223,7 +234,8 @@ async fn empty_query_parameters_count_as_absent_on_every_list() {
         };
         let path = template
             .replace("{partner_id}", &partner)
-            .replace("{provider_id}", &provider);
+            .replace("{provider_id}", &provider)
+            .replace("{endpoint_id}", &hook);
         let plain = caller.get(&path).await.expect(200);
         let empty: Vec<String> = query.iter().map(|name| format!("{name}=")).collect();
         let with_empty = caller

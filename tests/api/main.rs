@@ -23,4 +23,6 @@ mod partners;
 mod postgres;
 mod providers;
 mod races;
+mod receiver;
 mod secrets;
+mod webhooks;
