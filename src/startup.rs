@@ -20,6 +20,7 @@ use crate::api::{self, idempotency, limits, request_id};
 use crate::auth::Verifier;
 use crate::clock::Clock;
 use crate::config::{ConfigError, Settings};
+use crate::delivery::mail::MailSender;
 use crate::route_table::RouteTable;
 use crate::sealing::DataKey;
 use crate::state::AppState;
@@ -66,6 +67,8 @@ pub struct Application {
     server: Server,
     port: u16,
     base_url: String,
+    /// None: no SMTP_URL, or SENDERS=off.
+    mail: Option<MailSender>,
 }
 
 impl Application {
@@ -86,6 +89,7 @@ impl Application {
             .public_base_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
+        let mail = mail_sender(settings, &db, &data_key, &clock);
         let doc = openapi();
         let state = web::Data::new(AppState {
             db,
@@ -122,6 +126,7 @@ impl Application {
             server,
             port: local.port(),
             base_url,
+            mail,
         })
     }
 
@@ -133,9 +138,43 @@ impl Application {
         &self.base_url
     }
 
+    /// Serves, with the background senders beside the server in the same runtime; they stop
+    /// with it.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let mail = self.mail.map(|sender| tokio::spawn(sender.run()));
+        let served = self.server.await;
+        if let Some(task) = mail {
+            task.abort();
+        }
+        served
     }
+}
+
+/// R30: without SMTP_URL the e-mails wait in the outbox; start-up says so.
+fn mail_sender(
+    settings: &Settings,
+    db: &Db,
+    data_key: &DataKey,
+    clock: &Clock,
+) -> Option<MailSender> {
+    let Some(smtp) = &settings.smtp_url else {
+        tracing::warn!(
+            "SMTP_URL not set: e-mails stay in the outbox (pending) and nothing is sent"
+        );
+        return None;
+    };
+    if !settings.senders {
+        tracing::info!(smtp = %smtp, "SENDERS=off: this replica sends no e-mail; others with SENDERS=on do");
+        return None;
+    }
+    tracing::info!(smtp = %smtp, from = %settings.mail_from, "delivering outbox e-mails by SMTP");
+    Some(MailSender::new(
+        db.clone(),
+        data_key.clone(),
+        clock.clone(),
+        smtp,
+        settings.mail_from.clone(),
+    ))
 }
 
 async fn swagger_redirect() -> HttpResponse {
