@@ -5,12 +5,17 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use thiserror::Error;
+use url::Url;
 
 use crate::domain::enrollment::ReviewMode;
 use crate::domain::values::TenantId;
 
 pub const DEFAULT_OPERATOR_TENANT: &str = "00000000-0000-0000-0000-000000000001";
+pub const DEFAULT_MAIL_FROM: &str = "csp-transition@localhost";
 /// Where the development key and the default SQLite file live.
 pub const DATA_DIR: &str = "data";
 
@@ -87,6 +92,16 @@ pub struct ConfigArgs {
         global = true
     )]
     pub webhook_allow_private: String,
+    /// smtp://host:port, smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host; unset:
+    /// e-mails stay in the outbox
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of delivered e-mails: an address, or "Name <address>"
+    #[arg(long, env = "MAIL_FROM", default_value = DEFAULT_MAIL_FROM, global = true)]
+    pub mail_from: String,
+    /// on: this replica runs the background senders; off: it only serves requests
+    #[arg(long, env = "SENDERS", default_value = "on", global = true)]
+    pub senders: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +173,86 @@ pub struct DataKeySource {
     pub file: Option<PathBuf>,
 }
 
+/// `SMTP_URL`, checked at start-up by building the transport from it. Shown without its
+/// credentials.
+#[derive(Clone)]
+pub struct SmtpUrl {
+    builder: AsyncSmtpTransportBuilder,
+    shown: String,
+}
+
+impl SmtpUrl {
+    pub fn parse(raw: &str) -> Result<SmtpUrl, ConfigError> {
+        let refused = |message: &str| ConfigError::new("SMTP_URL", message);
+        let mut url = Url::parse(raw.trim()).map_err(|_| {
+            refused("not a URL such as smtp://host:port, smtp://user:pass@host:587 or smtps://user:pass@host")
+        })?;
+        if !matches!(url.scheme(), "smtp" | "smtps") {
+            return Err(refused("must start with smtp:// or smtps://"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(refused("names no host"));
+        }
+        let tls = url
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, v)| v.into_owned());
+        match tls.as_deref() {
+            None | Some("required" | "opportunistic") => {}
+            Some(_) => return Err(refused("tls= must be required or opportunistic")),
+        }
+        // Credentials never travel in clear: smtp:// with a user means STARTTLS, required.
+        if url.scheme() == "smtp" && tls.is_none() && !url.username().is_empty() {
+            url.query_pairs_mut().append_pair("tls", "required");
+        }
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.as_str())
+            .map_err(|e| refused(&e.to_string()))?;
+        let mut shown = url;
+        // Cannot fail: the URL has a host.
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("");
+        Ok(SmtpUrl {
+            builder,
+            shown: shown.to_string(),
+        })
+    }
+
+    /// The transport's settings, to which the sender adds its timeout.
+    pub fn transport(&self) -> AsyncSmtpTransportBuilder {
+        self.builder.clone()
+    }
+}
+
+impl std::fmt::Display for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmtpUrl({})", self.shown)
+    }
+}
+
+/// `MAIL_FROM`: parsed by the mail library, so the header it writes is its own encoding.
+fn parse_mail_from(raw: &str) -> Result<Mailbox, ConfigError> {
+    let raw = raw.trim();
+    let refused = || {
+        ConfigError::new(
+            "MAIL_FROM",
+            format!(
+                "{raw:?} is not an address such as transition@example.com or \"Name <transition@example.com>\""
+            ),
+        )
+    };
+    // A header value never carries control characters (API.md "Conventions").
+    if raw.chars().any(char::is_control) {
+        return Err(refused());
+    }
+    raw.parse().map_err(|_| refused())
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database: DatabaseUrl,
@@ -173,6 +268,11 @@ pub struct Settings {
     pub webhook_allow_private: bool,
     /// How long a webhook receiver has to answer: 10 s (API.md); tests shorten it.
     pub webhook_timeout: std::time::Duration,
+    /// None: e-mails stay in the outbox, nothing is sent (R30).
+    pub smtp_url: Option<SmtpUrl>,
+    pub mail_from: Mailbox,
+    /// Whether this replica runs the background senders.
+    pub senders: bool,
 }
 
 impl Settings {
@@ -227,6 +327,18 @@ impl Settings {
                 ));
             }
         };
+        let smtp_url = args.smtp_url.as_deref().map(SmtpUrl::parse).transpose()?;
+        let mail_from = parse_mail_from(&args.mail_from)?;
+        let senders = match args.senders.trim() {
+            "on" => true,
+            "off" => false,
+            other => {
+                return Err(ConfigError::new(
+                    "SENDERS",
+                    format!("{other:?} is neither on nor off"),
+                ));
+            }
+        };
         Ok(Settings {
             database,
             bind_addr,
@@ -241,6 +353,9 @@ impl Settings {
             data_dir: PathBuf::from(DATA_DIR),
             webhook_allow_private,
             webhook_timeout: std::time::Duration::from_secs(10),
+            smtp_url,
+            mail_from,
+            senders,
         })
     }
 }
@@ -364,7 +479,17 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_its_variable() {
-        let cases: [(&[&str], &str); 6] = [
+        let cases: [(&[&str], &str); 13] = [
+            (&["--smtp-url", "mail.example.com:25"], "SMTP_URL"),
+            (&["--smtp-url", "http://mail.example.com"], "SMTP_URL"),
+            (&["--smtp-url", "smtp://"], "SMTP_URL"),
+            (&["--smtp-url", "smtp://h:25?tls=sometimes"], "SMTP_URL"),
+            (&["--mail-from", "not an address"], "MAIL_FROM"),
+            (
+                &["--mail-from", "a@b.example\r\nBcc: x@y.example"],
+                "MAIL_FROM",
+            ),
+            (&["--senders", "maybe"], "SENDERS"),
             (&["--bind-addr", "localhost"], "BIND_ADDR"),
             (&["--jwt-secret", "short"], "JWT_SECRET"),
             (&["--operator-tenant-id", "op"], "OPERATOR_TENANT_ID"),
@@ -390,5 +515,35 @@ mod tests {
             s.public_base_url.as_deref(),
             Some("https://csp.example.com")
         );
+        assert!(s.smtp_url.is_none(), "no SMTP_URL, nothing is sent");
+        assert_eq!(s.mail_from.to_string(), DEFAULT_MAIL_FROM);
+        assert!(s.senders);
+    }
+
+    #[test]
+    fn smtp_urls_keep_credentials_out_of_sight_and_off_plain_connections() {
+        let shown = |raw: &str| SmtpUrl::parse(raw).map(|u| u.to_string()).expect(raw);
+        assert_eq!(shown("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
+        assert_eq!(
+            shown("smtp://user:s3cret@mail.example.com:587"),
+            "smtp://mail.example.com:587?tls=required",
+            "credentials: STARTTLS required"
+        );
+        assert_eq!(
+            shown("smtps://user:s3cret@mail.example.com"),
+            "smtps://mail.example.com"
+        );
+        let debug = format!(
+            "{:?}",
+            settings(&["--smtp-url", "smtps://u:s3cret@h"]).expect("url")
+        );
+        assert!(!debug.contains("s3cret"), "{debug}");
+        let from = settings(&[
+            "--mail-from",
+            "Contoso Transition <transition@contoso.example>",
+        ])
+        .expect("mailbox")
+        .mail_from;
+        assert_eq!(from.email.to_string(), "transition@contoso.example");
     }
 }

@@ -21,6 +21,7 @@ use crate::auth::Verifier;
 use crate::clock::Clock;
 use crate::config::{ConfigError, Settings};
 use crate::delivery;
+use crate::delivery::mail::MailSender;
 use crate::route_table::RouteTable;
 use crate::sealing::DataKey;
 use crate::state::AppState;
@@ -67,7 +68,10 @@ pub struct Application {
     server: Server,
     port: u16,
     base_url: String,
-    state: web::Data<AppState>,
+    /// None with SENDERS=off: this replica only serves requests.
+    webhooks: Option<web::Data<AppState>>,
+    /// None: no SMTP_URL, or SENDERS=off.
+    mail: Option<MailSender>,
 }
 
 impl Application {
@@ -88,6 +92,7 @@ impl Application {
             .public_base_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
+        let mail = mail_sender(settings, &db, &data_key, &clock);
         let doc = openapi();
         let state = web::Data::new(AppState {
             db,
@@ -127,7 +132,8 @@ impl Application {
             server,
             port: local.port(),
             base_url,
-            state: app_state,
+            webhooks: settings.senders.then_some(app_state),
+            mail,
         })
     }
 
@@ -139,13 +145,46 @@ impl Application {
         &self.base_url
     }
 
-    /// Serves, with the background senders beside the server (R35); they stop with it.
+    /// Serves, with the background senders beside the server in the same runtime (R35); they
+    /// stop with it.
     pub async fn run(self) -> std::io::Result<()> {
-        let sender = tokio::spawn(delivery::webhook::run(self.state.clone()));
+        let webhooks = self
+            .webhooks
+            .map(|state| tokio::spawn(delivery::webhook::run(state)));
+        let mail = self.mail.map(|sender| tokio::spawn(sender.run()));
         let served = self.server.await;
-        sender.abort();
+        for task in [webhooks, mail].into_iter().flatten() {
+            task.abort();
+        }
         served
     }
+}
+
+/// R30: without SMTP_URL the e-mails wait in the outbox; start-up says so.
+fn mail_sender(
+    settings: &Settings,
+    db: &Db,
+    data_key: &DataKey,
+    clock: &Clock,
+) -> Option<MailSender> {
+    let Some(smtp) = &settings.smtp_url else {
+        tracing::warn!(
+            "SMTP_URL not set: e-mails stay in the outbox (pending) and nothing is sent"
+        );
+        return None;
+    };
+    if !settings.senders {
+        tracing::info!(smtp = %smtp, "SENDERS=off: this replica sends no e-mail; others with SENDERS=on do");
+        return None;
+    }
+    tracing::info!(smtp = %smtp, from = %settings.mail_from, "delivering outbox e-mails by SMTP");
+    Some(MailSender::new(
+        db.clone(),
+        data_key.clone(),
+        clock.clone(),
+        smtp,
+        settings.mail_from.clone(),
+    ))
 }
 
 async fn swagger_redirect() -> HttpResponse {

@@ -15,7 +15,7 @@ use crate::domain::event::{EventType, SubjectKind};
 use crate::domain::invitation::{
     CustomerInvitationKind, CustomerInvitationStatus, PartnershipStatus,
 };
-use crate::domain::notification::NotificationKind;
+use crate::domain::notification::{MailStatus, NotificationKind};
 use crate::domain::program::Program;
 use crate::domain::provider::Service;
 use crate::domain::role::Role;
@@ -63,6 +63,7 @@ closed_sets! {
     CustomerInvitationKind => ("CustomerInvitationKind", "A new customer, or a direct bill customer to move (R21)."),
     CustomerInvitationStatus => ("CustomerInvitationStatus", "A customer invitation's state (R17)."),
     NotificationKind => ("NotificationKind", "Which e-mail it is (R30)."),
+    MailStatus => ("MailStatus", "Where an outbox e-mail is on its way (R30, R35)."),
     Program => ("Program", "A partner program (R11, R27)."),
     Service => ("Service", "What an indirect provider offers (R14)."),
     Role => ("Role", "A role a person holds in a tenant."),

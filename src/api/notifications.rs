@@ -9,9 +9,10 @@ use super::caller::Caller;
 use super::error::{ApiError, BadRequest, Forbidden, Unauthenticated};
 use super::extract::{PageParams, path_tenant};
 use crate::domain::access::Operation;
+use crate::domain::notification::MailStatus;
 use crate::state::AppState;
 use crate::store::models::{NotificationRow, utc};
-use crate::store::outbox;
+use crate::store::{StoreError, outbox};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationDto {
@@ -31,11 +32,33 @@ pub struct NotificationDto {
     /// written before the event log existed.
     #[schema(format = "uuid")]
     pub event_id: Option<String>,
+    pub delivery: MailDelivery,
 }
 
-impl From<NotificationRow> for NotificationDto {
-    fn from(r: NotificationRow) -> Self {
-        NotificationDto {
+/// How far the e-mail got (R35): `pending` until the SMTP server accepts it (also while
+/// `SMTP_URL` is unset), `sent`, or `failed` after the last retry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailDelivery {
+    pub status: MailStatus,
+    /// Attempts made so far.
+    #[schema(minimum = 0, example = 1)]
+    pub attempts: i64,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Why the latest failed attempt failed, as the SMTP server or the connection said.
+    pub last_error: Option<String>,
+}
+
+impl TryFrom<NotificationRow> for NotificationDto {
+    type Error = StoreError;
+
+    fn try_from(r: NotificationRow) -> Result<Self, StoreError> {
+        let delivery = MailDelivery {
+            status: r.status()?,
+            attempts: r.attempts,
+            sent_at: r.delivered_at.map(utc),
+            last_error: r.last_error,
+        };
+        Ok(NotificationDto {
             id: r.id,
             kind: r.kind,
             to: r.to_address,
@@ -43,7 +66,8 @@ impl From<NotificationRow> for NotificationDto {
             body: r.body,
             created_at: utc(r.created_at),
             event_id: r.event_id,
-        }
+            delivery,
+        })
     }
 }
 
@@ -78,7 +102,7 @@ pub async fn list(
         .db
         .read(move |conn| outbox::list(conn, partner, &page).map_err(ApiError::from))
         .await?;
-    let page = rows.map(NotificationDto::from);
+    let page = rows.try_map(NotificationDto::try_from)?;
     Ok(HttpResponse::Ok().json(NotificationPage {
         items: page.items,
         next_cursor: page.next_cursor,

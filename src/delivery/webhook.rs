@@ -2,7 +2,7 @@
 //! Webhooks, records every attempt, retries on the schedule, and disables an endpoint whose
 //! deliveries have all failed for 3 days. It runs beside the server and never blocks a request.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
@@ -18,14 +18,12 @@ use crate::store::outcome::Actor;
 use crate::store::webhooks::{self as store, Attempt, Claimed};
 use crate::webhooks::{signature, target};
 
-/// How often an idle sender looks for due deliveries.
-const POLL: Duration = Duration::from_millis(200);
 /// Deliveries claimed at once, sent concurrently.
 const BATCH: i64 = 64;
 /// What is kept of a failed answer's reason.
 const ERROR_MAX: usize = 300;
 
-/// Runs until the task is dropped: one round per `POLL`, sooner while there is a backlog.
+/// Runs until the task is dropped: one round per `TICK`, sooner while there is a backlog.
 pub async fn run(state: web::Data<AppState>) {
     let owner = format!("webhook-sender:{}", Uuid::now_v7());
     let client = match client(&state) {
@@ -41,7 +39,7 @@ pub async fn run(state: web::Data<AppState>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "webhook delivery round failed; retrying"),
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(super::TICK).await;
     }
 }
 

@@ -8,6 +8,7 @@ pub mod enrollments;
 pub mod events;
 pub mod idempotency;
 pub mod incentives;
+pub mod mail;
 pub mod models;
 pub mod outbox;
 pub mod outcome;

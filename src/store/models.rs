@@ -15,7 +15,7 @@ use crate::domain::invitation::{
     CustomerInvitation, CustomerInvitationKind, CustomerInvitationStatus, InvitationEmail,
     PartnershipInvitation, PartnershipStatus,
 };
-use crate::domain::notification::{Notification, hide_tokens};
+use crate::domain::notification::{MailStatus, Notification, hide_tokens};
 use crate::domain::partner::Partner;
 use crate::domain::program::Program;
 use crate::domain::region::Region;
@@ -291,7 +291,7 @@ impl TryFrom<IncentiveEnrollmentRow> for IncentiveEnrollment {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = notifications)]
 pub struct NotificationRow {
     pub id: String,
@@ -307,6 +307,15 @@ pub struct NotificationRow {
     pub body_sealed: Option<String>,
     /// The event that sent it (R34); null for e-mails written before events existed.
     pub event_id: Option<String>,
+    /// R35: `pending`, `sent` or `failed`; `delivered_at` is when it was sent.
+    pub delivery_status: String,
+    pub attempts: i64,
+    /// Null: due now.
+    pub next_attempt_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    /// The claim of the sender working on it (`store::mail`).
+    pub lease_until: Option<NaiveDateTime>,
+    pub lease_owner: Option<String>,
 }
 
 impl NotificationRow {
@@ -322,7 +331,18 @@ impl NotificationRow {
             delivered_at: None,
             body_sealed: Some(key.seal(&n.body)),
             event_id: Some(event_id.to_owned()),
+            delivery_status: MailStatus::Pending.name().to_owned(),
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+            lease_until: None,
+            lease_owner: None,
         }
+    }
+
+    pub fn status(&self) -> Result<MailStatus, StoreError> {
+        MailStatus::from_name(&self.delivery_status)
+            .ok_or_else(|| corrupt("notifications.delivery_status", &self.delivery_status))
     }
 }
 

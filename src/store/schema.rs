@@ -74,6 +74,12 @@ diesel::table! {
         delivered_at -> Nullable<Timestamp>,
         body_sealed -> Nullable<Text>,
         event_id -> Nullable<Text>,
+        delivery_status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
     }
 }
 

@@ -20,6 +20,9 @@ fn bin() -> Command {
         "ENROLLMENT_REVIEW",
         "DATA_KEY",
         "DATA_KEY_FILE",
+        "SMTP_URL",
+        "MAIL_FROM",
+        "SENDERS",
     ] {
         cmd.env_remove(var);
     }
@@ -36,6 +39,9 @@ fn a_bad_variable_stops_start_up_with_one_line_naming_it() {
         ("OPERATOR_TENANT_ID", "operator"),
         ("DATABASE_URL", "mysql://localhost/db"),
         ("JWT_JWKS_FILE", "/no/such/jwks.json"),
+        ("SMTP_URL", "mail.example.com:25"),
+        ("MAIL_FROM", "transition at example"),
+        ("SENDERS", "sometimes"),
     ];
     for (var, value) in cases {
         let out = bin()
@@ -215,4 +221,44 @@ fn a_failed_migration_is_reported_as_one_not_as_a_bad_url() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("migration failed"), "{stderr}");
     assert!(!stderr.contains("DATABASE_URL"), "{stderr}");
+}
+
+/// R30: without SMTP_URL, start-up says that e-mails stay in the outbox.
+#[test]
+fn r30_without_smtp_url_start_up_says_nothing_is_sent() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .current_dir(dir.path())
+        .env("JWT_SECRET", SECRET)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut said = None;
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        if line.contains("SMTP_URL") {
+            said = Some(line);
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let said = said.expect("a start-up line about SMTP_URL");
+    assert!(said.contains("nothing is sent"), "{said}");
 }

@@ -13,6 +13,8 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::smtp_sink::SmtpSink;
+
 pub const OPERATOR: &str = "00000000-0000-0000-0000-000000000001";
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
@@ -96,6 +98,9 @@ pub fn default_args(db: &TestDb, data_dir: &std::path::Path) -> ConfigArgs {
         data_key: None,
         data_key_file: None,
         webhook_allow_private: "false".into(),
+        smtp_url: None,
+        mail_from: csp_transition::config::DEFAULT_MAIL_FROM.into(),
+        senders: "on".into(),
     }
 }
 
@@ -215,6 +220,17 @@ impl TestApp {
         let mut settings = self.settings.clone();
         adjust(&mut settings);
         start(&settings, &self.offset_secs)
+    }
+
+    /// An app delivering its e-mails to `sink`, from `mail_from` (R30).
+    pub async fn spawn_mailing(sink: &SmtpSink, mail_from: &str) -> TestApp {
+        let url = sink.url();
+        let from = mail_from.to_owned();
+        TestApp::spawn_with(move |a| {
+            a.smtp_url = Some(url);
+            a.mail_from = from;
+        })
+        .await
     }
 
     /// Moves the service's clock forward.
