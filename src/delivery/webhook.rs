@@ -141,6 +141,10 @@ async fn deliver(
                 return Ok(());
             }
             let tenant = c.endpoint.tenant_id;
+            if succeeded && c.endpoint.failing_since.is_none() {
+                // A healthy endpoint stays as it is: no need to lock it.
+                return Ok(());
+            }
             let endpoint = store::locked(conn, &key, tenant, &c.endpoint.id.to_string())?;
             let decided = if succeeded {
                 webhook::delivered(endpoint)

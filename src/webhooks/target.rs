@@ -199,6 +199,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_delivery_client_cannot_connect_to_a_name_that_resolves_to_loopback() {
+        let client = |allow_private| {
+            reqwest::Client::builder()
+                .dns_resolver(std::sync::Arc::new(GuardedResolver { allow_private }))
+                .build()
+                .unwrap()
+        };
+        let err = client(false)
+            .get("http://localhost:9/")
+            .send()
+            .await
+            .unwrap_err();
+        let mut chain = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        assert!(chain.contains("loopback"), "{chain}");
+        // Allowed, it resolves and tries to connect (nothing listens on port 9).
+        let err = client(true)
+            .get("http://localhost:9/")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.is_connect());
+    }
+
+    #[tokio::test]
     async fn a_name_that_resolves_to_loopback_is_refused_at_resolution() {
         let url = parse("https://localhost:9/hook", false).unwrap();
         assert!(matches!(

@@ -529,3 +529,44 @@ async fn r35_two_replicas_deliver_each_event_once_between_them() {
         (40, 40, 40)
     );
 }
+
+/// A replica with `SENDERS=off` only serves: what it writes waits in the database, and the next
+/// replica that sends picks it up; that replica checks the address again when it sends (SSRF).
+#[tokio::test]
+async fn r35_deliveries_wait_for_a_sending_replica_which_checks_the_address_again() {
+    let app = TestApp::spawn_full(
+        |a| {
+            a.webhook_allow_private = "true".into();
+            a.senders = "off".into();
+        },
+        |_| {},
+    )
+    .await;
+    let receiver = Receiver::start().await;
+    let partner = app.partner().await;
+    let (hook, _) = endpoint(&app, &partner, &receiver.url, json!(["*"])).await;
+    app.ga(&partner)
+        .post_empty(&format!("/v1/webhook-endpoints/{hook}/test"))
+        .await
+        .expect(202);
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert!(receiver.received().is_empty(), "no sender runs");
+    assert_eq!(deliveries(&app, &partner, &hook).await[0]["attempts"], 0);
+
+    // A sending replica that does not allow private addresses refuses to send there.
+    let _strict = app.replica(|s| {
+        s.senders = true;
+        s.webhook_allow_private = false;
+    });
+    let refused = attempted(&app, &partner, &hook, 1).await;
+    // (http:// to a loopback address: refused as not https before its address is looked at)
+    assert_eq!(refused["last_error"], "url must be an https:// URL");
+    assert!(receiver.received().is_empty());
+
+    // One that allows them delivers the retry when it is due.
+    let _open = app.replica(|s| s.senders = true);
+    app.advance(Duration::seconds(10));
+    receiver.wait_for(1).await;
+    let done = attempted(&app, &partner, &hook, 2).await;
+    assert_eq!(done["status"], "succeeded");
+}
