@@ -327,7 +327,13 @@ impl Settings {
                 ));
             }
         };
-        let smtp_url = args.smtp_url.as_deref().map(SmtpUrl::parse).transpose()?;
+        // Empty counts as unset, so a compose file can pass the variable through when it is not set.
+        let smtp_url = args
+            .smtp_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .map(SmtpUrl::parse)
+            .transpose()?;
         let mail_from = parse_mail_from(&args.mail_from)?;
         let senders = match args.senders.trim() {
             "on" => true,
