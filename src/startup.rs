@@ -59,7 +59,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     add_idempotency_header(&mut doc);
     add_problem_examples(&mut doc);
     mark_optional_bodies(&mut doc);
-    add_value_constraints(&mut doc);
+    let patches = [
+        <api::partners::PatchPartner as utoipa::ToSchema>::name(),
+        <api::webhooks::PatchWebhookEndpoint as utoipa::ToSchema>::name(),
+    ];
+    add_value_constraints(
+        &mut doc,
+        &patches.iter().map(|p| p.as_ref()).collect::<Vec<_>>(),
+    );
     qualify_operation_ids(&mut doc);
     doc
 }

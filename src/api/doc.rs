@@ -163,20 +163,22 @@ pub fn mark_optional_bodies(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// What the derives cannot say. `minProperties` on the partner patch: utoipa-gen 5.5 writes
-/// `#[schema(min_properties)]` out as `maxProperties`. `allowEmptyValue` on every optional query
-/// parameter: an empty one counts as absent (`extract::drop_empty_query_params`), and utoipa's
-/// `Parameter` has no field for the keyword, so it goes in as an extension-style member.
-pub fn add_value_constraints(doc: &mut utoipa::openapi::OpenApi) {
+/// What the derives cannot say. `minProperties: 1` on the `patches` (request bodies that must
+/// change something): utoipa-gen 5.5 writes `#[schema(min_properties)]` out as `maxProperties`.
+/// `allowEmptyValue` on every optional query parameter: an empty one counts as absent
+/// (`extract::drop_empty_query_params`), and utoipa's `Parameter` has no field for the keyword,
+/// so it goes in as an extension-style member.
+pub fn add_value_constraints(doc: &mut utoipa::openapi::OpenApi, patches: &[&str]) {
     use utoipa::openapi::Required;
     use utoipa::openapi::path::ParameterIn;
-    let patch = <super::partners::PatchPartner as ToSchema>::name();
-    if let Some(RefOr::T(Schema::Object(o))) = doc
-        .components
-        .as_mut()
-        .and_then(|c| c.schemas.get_mut(patch.as_ref()))
-    {
-        o.min_properties = Some(1);
+    for patch in patches {
+        if let Some(RefOr::T(Schema::Object(o))) = doc
+            .components
+            .as_mut()
+            .and_then(|c| c.schemas.get_mut(*patch))
+        {
+            o.min_properties = Some(1);
+        }
     }
     for op in operations(doc, &["get", "delete"]) {
         for p in op.parameters.iter_mut().flatten() {
