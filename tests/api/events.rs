@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{OPERATOR, TestApp, token_of};
+use crate::helpers::{OPERATOR, TestApp};
 
 fn types(page: &Value) -> Vec<String> {
     page["items"]
@@ -28,40 +28,13 @@ fn sequences(page: &Value) -> Vec<i64> {
 async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
     let app = TestApp::spawn().await;
     let provider = app.provider().await;
-    let (partner, ptoken) = app.partnered_by_token(&provider).await;
-    let customer = app.direct_customer(&partner, false).await;
-    let inv = app
-        .ga(&partner)
-        .post(
-            &format!("/v1/partners/{partner}/customer-invitations"),
-            json!({"provider_id": provider, "customer_id": customer, "customer_email": "it@fourthcoffee.example"}),
-        )
-        .await
-        .expect(201);
-    let inv_id = inv["id"].as_str().unwrap();
-    let link = inv["link"].as_str().unwrap();
-    let base = format!("/v1/partners/{partner}/customer-invitations/{inv_id}");
-    app.ga(&partner)
-        .put(
-            &format!("{base}/email"),
-            json!({"subject": "Moving", "body": format!("Please accept: {link}")}),
-        )
-        .await
-        .expect(200);
-    app.ga(&partner)
-        .post_empty(&format!("{base}/done"))
-        .await
-        .expect(200);
-    let token = token_of(&inv["link"]);
-    let accepted = app
-        .ga(&customer)
-        .post(
-            &format!("/v1/customer-invitations/{inv_id}/accept"),
-            json!({"token": token}),
-        )
-        .await;
-    let request_id = accepted.header("x-request-id").unwrap().to_owned();
-    accepted.expect(200);
+    let w = app.walk_through(&provider).await;
+    let (partner, customer, inv_id) = (&w.partner, &w.customer, w.invitation.as_str());
+    let (token, ptoken, request_id) = (
+        w.token.as_str(),
+        w.partnership_token.as_str(),
+        &w.accept_request,
+    );
 
     let feed = app
         .ga(&partner)
@@ -107,7 +80,7 @@ async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
         Value::Null,
         "no event carries a token"
     );
-    assert!(!feed.to_string().contains(&token) && !feed.to_string().contains(&ptoken));
+    assert!(!feed.to_string().contains(token) && !feed.to_string().contains(ptoken));
 
     let provider_feed = app.ga(&provider).get("/v1/events").await.expect(200);
     assert_eq!(

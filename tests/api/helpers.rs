@@ -535,6 +535,56 @@ impl TestApp {
         (partner, customer, inv)
     }
 
+    /// The README walk-through after `provider` is registered: a partnered reseller, its direct
+    /// bill customer, a move invitation with a recipient, its e-mail edited, sent and accepted.
+    pub async fn walk_through(&self, provider: &str) -> WalkThrough {
+        let (partner, partnership_token) = self.partnered_by_token(provider).await;
+        let customer = self.direct_customer(&partner, false).await;
+        let inv = self
+            .ga(&partner)
+            .post(
+                &format!("/v1/partners/{partner}/customer-invitations"),
+                json!({"provider_id": provider, "customer_id": customer, "customer_email": "it@fourthcoffee.example"}),
+            )
+            .await
+            .expect(201);
+        let invitation = inv["id"].as_str().expect("id").to_owned();
+        let link = inv["link"].as_str().expect("link");
+        let base = format!("/v1/partners/{partner}/customer-invitations/{invitation}");
+        self.ga(&partner)
+            .put(
+                &format!("{base}/email"),
+                json!({"subject": "Moving", "body": format!("Please accept: {link}")}),
+            )
+            .await
+            .expect(200);
+        self.ga(&partner)
+            .post_empty(&format!("{base}/done"))
+            .await
+            .expect(200);
+        let token = token_of(&inv["link"]);
+        let accepted = self
+            .ga(&customer)
+            .post(
+                &format!("/v1/customer-invitations/{invitation}/accept"),
+                json!({"token": token}),
+            )
+            .await;
+        let accept_request = accepted
+            .header("x-request-id")
+            .expect("request id")
+            .to_owned();
+        accepted.expect(200);
+        WalkThrough {
+            partner,
+            customer,
+            invitation,
+            partnership_token,
+            token,
+            accept_request,
+        }
+    }
+
     /// A direct bill customer of `partner`.
     pub async fn direct_customer(&self, partner: &str, store_for_business: bool) -> String {
         let c = self
@@ -547,6 +597,18 @@ impl TestApp {
             .expect(201);
         c["id"].as_str().expect("id").to_owned()
     }
+}
+
+/// What `TestApp::walk_through` made.
+pub struct WalkThrough {
+    pub partner: String,
+    pub customer: String,
+    pub invitation: String,
+    pub partnership_token: String,
+    /// The customer invitation's token.
+    pub token: String,
+    /// The `x-request-id` of the acceptance.
+    pub accept_request: String,
 }
 
 /// The token of an invitation link.

@@ -12,7 +12,7 @@ use csp_transition::domain::delivery::{LEASE, RETRY_DELAYS_SECONDS};
 use csp_transition::store::mail::{claim_due, record_sent};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, token_of};
+use crate::helpers::TestApp;
 use crate::smtp_sink::{Behaviour, SmtpSink};
 
 const FROM: &str = "Contoso Transition <transition@csp.example>";
@@ -73,38 +73,8 @@ async fn r30_the_e_mails_of_a_transition_arrive_with_their_links_and_show_as_sen
     let sink = SmtpSink::start().await;
     let app = TestApp::spawn_mailing(&sink, FROM).await;
     let provider = app.provider().await;
-    let (partner, ptoken) = app.partnered_by_token(&provider).await;
-    let customer = app.direct_customer(&partner, false).await;
-    let inv = app
-        .ga(&partner)
-        .post(
-            &format!("/v1/partners/{partner}/customer-invitations"),
-            json!({"provider_id": provider, "customer_id": customer, "customer_email": "it@fourthcoffee.example"}),
-        )
-        .await
-        .expect(201);
-    let inv_id = inv["id"].as_str().unwrap();
-    let link = inv["link"].as_str().unwrap();
-    let base = format!("/v1/partners/{partner}/customer-invitations/{inv_id}");
-    app.ga(&partner)
-        .put(
-            &format!("{base}/email"),
-            json!({"subject": "Moving", "body": format!("Please accept: {link}")}),
-        )
-        .await
-        .expect(200);
-    app.ga(&partner)
-        .post_empty(&format!("{base}/done"))
-        .await
-        .expect(200);
-    let token = token_of(&inv["link"]);
-    app.ga(&customer)
-        .post(
-            &format!("/v1/customer-invitations/{inv_id}/accept"),
-            json!({"token": token}),
-        )
-        .await
-        .expect(200);
+    let w = app.walk_through(&provider).await;
+    let (partner, ptoken, token) = (&w.partner, &w.partnership_token, &w.token);
 
     let notes = notes_when(&app, &partner, |n| status(n) == "sent").await;
     let kinds: Vec<&str> = notes.iter().map(|n| n["kind"].as_str().unwrap()).collect();

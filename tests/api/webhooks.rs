@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, token_of};
+use crate::helpers::TestApp;
 use crate::receiver::{Mode, Receiver, verify};
 
 /// Creates an endpoint for `tenant` (its GlobalAdmin) and answers (id, secret).
@@ -71,37 +71,7 @@ async fn r35_every_event_of_the_walk_through_is_delivered_signed_as_the_feed_sho
     let provider = app.provider().await;
     let (provider_hook, provider_secret) =
         endpoint(&app, &provider, &receiver.url, json!(["*"])).await;
-    let (partner, _) = app.partnered_by_token(&provider).await;
-    let customer = app.direct_customer(&partner, false).await;
-    let inv = app
-        .ga(&partner)
-        .post(
-            &format!("/v1/partners/{partner}/customer-invitations"),
-            json!({"provider_id": provider, "customer_id": customer}),
-        )
-        .await
-        .expect(201);
-    let inv_id = inv["id"].as_str().unwrap();
-    app.ga(&partner)
-        .put(
-            &format!("/v1/partners/{partner}/customer-invitations/{inv_id}/email"),
-            json!({"subject": "Moving", "body": format!("Please accept: {}", inv["link"].as_str().unwrap())}),
-        )
-        .await
-        .expect(200);
-    app.ga(&partner)
-        .post_empty(&format!(
-            "/v1/partners/{partner}/customer-invitations/{inv_id}/done"
-        ))
-        .await
-        .expect(200);
-    app.ga(&customer)
-        .post(
-            &format!("/v1/customer-invitations/{inv_id}/accept"),
-            json!({"token": token_of(&inv["link"])}),
-        )
-        .await
-        .expect(200);
+    let partner = app.walk_through(&provider).await.partner;
 
     // The provider's endpoint existed before: it got every later event, live.
     let provider_feed = app.ga(&provider).get("/v1/events").await.expect(200)["items"]
