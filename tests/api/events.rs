@@ -37,7 +37,7 @@ async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
     );
 
     let feed = app
-        .ga(&partner)
+        .ga(partner)
         .get("/v1/events?limit=200")
         .await
         .expect(200);
@@ -93,7 +93,7 @@ async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
         ]
     );
     assert_eq!(sequences(&provider_feed), vec![1, 2, 3, 4]);
-    let customer_feed = app.ga(&customer).get("/v1/events").await.expect(200);
+    let customer_feed = app.ga(customer).get("/v1/events").await.expect(200);
     assert_eq!(
         types(&customer_feed),
         vec![
@@ -109,7 +109,7 @@ async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
     assert_ne!(customer_feed["items"][1]["id"], last["id"]);
     // The audit log is the same events, one entry each, `action` being the type.
     let audit = app
-        .ga(&partner)
+        .ga(partner)
         .get(&format!("/v1/partners/{partner}/audit-events?limit=200"))
         .await
         .expect(200);
@@ -122,7 +122,7 @@ async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
     assert_eq!(actions, types(&feed));
     // The notifications are the e-mails these events sent, each naming its event.
     let notes = app
-        .ga(&partner)
+        .ga(partner)
         .get(&format!("/v1/partners/{partner}/notifications"))
         .await
         .expect(200);
@@ -130,7 +130,7 @@ async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
     for note in notes["items"].as_array().unwrap() {
         let event_id = note["event_id"].as_str().expect("an event id");
         let event = app
-            .ga(&partner)
+            .ga(partner)
             .get(&format!("/v1/events/{event_id}"))
             .await
             .expect(200);

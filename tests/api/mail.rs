@@ -76,7 +76,7 @@ async fn r30_the_e_mails_of_a_transition_arrive_with_their_links_and_show_as_sen
     let w = app.walk_through(&provider).await;
     let (partner, ptoken, token) = (&w.partner, &w.partnership_token, &w.token);
 
-    let notes = notes_when(&app, &partner, |n| status(n) == "sent").await;
+    let notes = notes_when(&app, partner, |n| status(n) == "sent").await;
     let kinds: Vec<&str> = notes.iter().map(|n| n["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
