@@ -254,6 +254,12 @@ impl From<DomainError> for ApiError {
         let detail = e.to_string();
         match e {
             DomainError::NotFound(_) => ApiError::new(ErrorCode::NotFound, detail),
+            DomainError::AutoExtendWithGlobalAdministrator => {
+                ApiError::validation(vec![FieldError::new(
+                    "auto_extend",
+                    "cannot be true with Global Administrator",
+                )])
+            }
             DomainError::NewCustomerDetailsMissing(fields) => ApiError::validation(
                 fields
                     .into_iter()

@@ -76,4 +76,7 @@ pub enum DomainError {
     /// R18: a customer tenant accepting for the first time names itself.
     #[error("a new customer must name itself: {} required", .0.join(", "))]
     NewCustomerDetailsMissing(Vec<&'static str>),
+    /// R31: an admin relationship with Global Administrator cannot extend itself.
+    #[error("auto_extend cannot be used with the Global Administrator role")]
+    AutoExtendWithGlobalAdministrator,
 }

@@ -15,7 +15,7 @@ pub fn expiry(now: DateTime<Utc>) -> DateTime<Utc> {
     now + Duration::days(VALID_DAYS)
 }
 
-fn check_token(stored_hash: &str, offered_hash: &str) -> Result<(), DomainError> {
+pub(crate) fn check_token(stored_hash: &str, offered_hash: &str) -> Result<(), DomainError> {
     if stored_hash == offered_hash {
         Ok(())
     } else {
@@ -23,7 +23,10 @@ fn check_token(stored_hash: &str, offered_hash: &str) -> Result<(), DomainError>
     }
 }
 
-fn check_not_expired(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DomainError> {
+pub(crate) fn check_not_expired(
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
     if now < expires_at {
         Ok(())
     } else {
