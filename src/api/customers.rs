@@ -15,6 +15,7 @@ use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use crate::domain::access::Operation;
+use crate::domain::admin_relationship::{AdminGrant, AdminRole};
 use crate::domain::capability::{Relationship, evaluate};
 use crate::domain::customer::{self, Customer, CustomerRelationship, Domain};
 use crate::domain::role::Role;
@@ -76,8 +77,17 @@ pub struct CustomerFilter {
     pub cursor: Option<String>,
 }
 
-pub fn decisions(relationship: Option<Relationship>, roles: &[Role]) -> Vec<ActionDecision> {
-    evaluate(relationship, roles)
+/// R18, R33: what the partner holds as administrator. Until admin relationships are stored
+/// (issue 9), a relationship with delegated administration grants the default roles.
+fn admin_grant(r: &CustomerRelationship) -> AdminGrant {
+    AdminGrant {
+        active: r.delegated_admin,
+        roles: AdminRole::DEFAULT.to_vec(),
+    }
+}
+
+fn decisions(r: &CustomerRelationship, roles: &[Role]) -> Vec<ActionDecision> {
+    evaluate(Some(r.relationship), &admin_grant(r), roles)
         .iter()
         .map(|d| ActionDecision {
             action: d.action.name().to_owned(),
@@ -164,7 +174,7 @@ pub async fn create(
         let decided = customer::create_direct_customer(ctx, c, now)?;
         let (c, r) = events::apply(conn, caller, &key, decided, now)?;
         let mut dto = CustomerDto::new(&c, &r);
-        dto.capabilities = Some(decisions(Some(r.relationship), &roles));
+        dto.capabilities = Some(decisions(&r, &roles));
         Ok(Answer::created(&dto)?.at(format!("/v1/partners/{id}/customers/{}", dto.id)))
     })
     .await
@@ -282,7 +292,7 @@ pub async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let (c, r) = load(&state, &caller, path.into_inner()).await?;
     let mut dto = CustomerDto::new(&c, &r);
-    dto.capabilities = Some(decisions(Some(r.relationship), &caller.actor.roles));
+    dto.capabilities = Some(decisions(&r, &caller.actor.roles));
     Ok(HttpResponse::Ok().json(dto))
 }
 
@@ -309,6 +319,6 @@ pub async fn capabilities(
     Ok(HttpResponse::Ok().json(Capabilities {
         customer_id: c.tenant_id.to_string(),
         relationship: r.relationship.name().to_owned(),
-        actions: decisions(Some(r.relationship), &caller.actor.roles),
+        actions: decisions(&r, &caller.actor.roles),
     }))
 }

@@ -1,5 +1,7 @@
-//! R23-R25, R23a: what the partner may do for a customer: relationship x roles x action -> Decision.
+//! R23-R25, R23a, R33: what the partner may do for a customer: relationship x admin relationship
+//! x roles x action -> Decision.
 
+use super::admin_relationship::{AdminGrant, AdminRole};
 use super::role::Role;
 
 /// How the partner is related to a customer (R21, R23).
@@ -77,7 +79,7 @@ impl Action {
     }
 }
 
-/// Why a decision came out as it did (R25): stable codes, checked in R23a order.
+/// Why a decision came out as it did (R25): stable codes, checked in R33 order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reason {
     Permitted,
@@ -85,15 +87,21 @@ pub enum Reason {
     OrderedByProvider,
     RoleNotPermitted,
     NoRelationship,
+    /// R33: no active or expiring admin relationship.
+    AdminRelationshipInactive,
+    /// R33: the admin relationships lack a role that covers the action.
+    AdminRoleMissing,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 5] = [
+    pub const ALL: [Reason; 7] = [
         Reason::Permitted,
         Reason::DirectBillOnly,
         Reason::OrderedByProvider,
         Reason::RoleNotPermitted,
         Reason::NoRelationship,
+        Reason::AdminRelationshipInactive,
+        Reason::AdminRoleMissing,
     ];
 
     pub fn name(self) -> &'static str {
@@ -103,6 +111,8 @@ impl Reason {
             Reason::OrderedByProvider => "ordered_by_provider",
             Reason::RoleNotPermitted => "role_not_permitted",
             Reason::NoRelationship => "no_relationship",
+            Reason::AdminRelationshipInactive => "admin_relationship_inactive",
+            Reason::AdminRoleMissing => "admin_role_missing",
         }
     }
 
@@ -112,7 +122,9 @@ impl Reason {
             Reason::DirectBillOnly
             | Reason::OrderedByProvider
             | Reason::RoleNotPermitted
-            | Reason::NoRelationship => false,
+            | Reason::NoRelationship
+            | Reason::AdminRelationshipInactive
+            | Reason::AdminRoleMissing => false,
         }
     }
 }
@@ -172,6 +184,66 @@ const VIEWING: RoleSet = RoleSet::of(&[
     Role::HelpdeskAgent,
 ]);
 
+/// Entra roles as a bitmask, like `RoleSet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AdminRoleSet(u8);
+
+impl AdminRoleSet {
+    const fn of(roles: &[AdminRole]) -> AdminRoleSet {
+        let mut bits = 0u8;
+        let mut i = 0;
+        while i < roles.len() {
+            bits |= 1 << roles[i] as u8;
+            i += 1;
+        }
+        AdminRoleSet(bits)
+    }
+
+    const fn meets(self, needed: AdminRoleSet) -> bool {
+        self.0 & needed.0 != 0
+    }
+}
+
+/// What the partner's admin relationships with the customer grant now (R33).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Admin {
+    active: bool,
+    roles: AdminRoleSet,
+}
+
+impl Admin {
+    fn of(grant: &AdminGrant) -> Admin {
+        Admin {
+            active: grant.active,
+            roles: AdminRoleSet::of(&grant.roles),
+        }
+    }
+}
+
+/// R33: the Entra roles that cover an admin action; `None` for actions that need none.
+const fn admin_roles_needed(action: Action) -> Option<AdminRoleSet> {
+    match action {
+        Action::ManageUsers => Some(AdminRoleSet::of(&[
+            AdminRole::GlobalAdministrator,
+            AdminRole::UserAdministrator,
+        ])),
+        Action::ManageLicenses => Some(AdminRoleSet::of(&[
+            AdminRole::GlobalAdministrator,
+            AdminRole::UserAdministrator,
+            AdminRole::LicenseAdministrator,
+        ])),
+        Action::CreateOrder
+        | Action::ManageAzureReservations
+        | Action::ManageOrderHistory
+        | Action::PurchaseSoftware
+        | Action::BillDirectly
+        | Action::AddProducts
+        | Action::ViewProducts
+        | Action::ViewSubscriptions
+        | Action::HandleRenewals => None,
+    }
+}
+
 /// R23a: the roles that may take an action once the relationship permits it.
 const fn permitted_roles(action: Action) -> RoleSet {
     match action {
@@ -222,14 +294,24 @@ const fn relationship_denial(relationship: Relationship, action: Action) -> Opti
     }
 }
 
-const fn decide_for(relationship: Option<Relationship>, held: RoleSet, action: Action) -> Decision {
-    // R23a: no relationship, then relationship type, then role.
+const fn decide_for(
+    relationship: Option<Relationship>,
+    admin: Admin,
+    held: RoleSet,
+    action: Action,
+) -> Decision {
+    // R33: no relationship, the relationship type, the admin relationship, its roles, the
+    // caller's role.
     let reason = match relationship {
         None => Reason::NoRelationship,
         Some(relationship) => match relationship_denial(relationship, action) {
             Some(denial) => denial,
-            None if held.meets(permitted_roles(action)) => Reason::Permitted,
-            None => Reason::RoleNotPermitted,
+            None => match admin_roles_needed(action) {
+                Some(_) if !admin.active => Reason::AdminRelationshipInactive,
+                Some(needed) if !admin.roles.meets(needed) => Reason::AdminRoleMissing,
+                Some(_) | None if held.meets(permitted_roles(action)) => Reason::Permitted,
+                Some(_) | None => Reason::RoleNotPermitted,
+            },
         },
     };
     Decision {
@@ -239,15 +321,25 @@ const fn decide_for(relationship: Option<Relationship>, held: RoleSet, action: A
     }
 }
 
-/// R23, R23a, R25: relationship x roles x action. `None` = the partner has no relationship with the customer.
-pub fn decide(relationship: Option<Relationship>, roles: &[Role], action: Action) -> Decision {
-    decide_for(relationship, RoleSet::of(roles), action)
+/// R23, R23a, R25, R33: relationship x admin relationships x roles x action. `None` = the
+/// partner has no relationship with the customer.
+pub fn decide(
+    relationship: Option<Relationship>,
+    admin: &AdminGrant,
+    roles: &[Role],
+    action: Action,
+) -> Decision {
+    decide_for(relationship, Admin::of(admin), RoleSet::of(roles), action)
 }
 
 /// Every action of R23, in that order, for one customer and one caller.
-pub fn evaluate(relationship: Option<Relationship>, roles: &[Role]) -> [Decision; 11] {
-    let held = RoleSet::of(roles);
-    Action::ALL.map(|action| decide_for(relationship, held, action))
+pub fn evaluate(
+    relationship: Option<Relationship>,
+    admin: &AdminGrant,
+    roles: &[Role],
+) -> [Decision; 11] {
+    let (admin, held) = (Admin::of(admin), RoleSet::of(roles));
+    Action::ALL.map(|action| decide_for(relationship, admin, held, action))
 }
 
 /// R24: what the provider may do for an indirect reseller customer of its reseller (create orders, add licenses to existing subscriptions); false for a direct bill customer or no relationship.
@@ -277,6 +369,22 @@ mod tests {
     use super::*;
     use Action::*;
     use Role::*;
+
+    /// Every Entra role, active: R23 and R23a alone decide (R33 is tested below).
+    fn full() -> AdminGrant {
+        AdminGrant {
+            active: true,
+            roles: AdminRole::ALL.to_vec(),
+        }
+    }
+
+    fn decide(relationship: Option<Relationship>, roles: &[Role], action: Action) -> Decision {
+        super::decide(relationship, &full(), roles, action)
+    }
+
+    fn evaluate(relationship: Option<Relationship>, roles: &[Role]) -> [Decision; 11] {
+        super::evaluate(relationship, &full(), roles)
+    }
 
     /// R23 written out: (action, direct bill customer, indirect reseller customer).
     const R23: &[(Action, bool, bool)] = &[
@@ -626,5 +734,144 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// R33 written out: the Entra roles that cover each admin action.
+    const R33: &[(Action, &[AdminRole])] = &[
+        (
+            ManageUsers,
+            &[AdminRole::GlobalAdministrator, AdminRole::UserAdministrator],
+        ),
+        (
+            ManageLicenses,
+            &[
+                AdminRole::GlobalAdministrator,
+                AdminRole::UserAdministrator,
+                AdminRole::LicenseAdministrator,
+            ],
+        ),
+    ];
+
+    /// The expected reason with admin relationships, from the literal tables only (R33 order).
+    fn expected_r33(
+        relationship: Option<Relationship>,
+        admin: &AdminGrant,
+        roles: &[Role],
+        action: Action,
+    ) -> Reason {
+        let without_admin = expected(relationship, roles, action);
+        let relationship_decided = matches!(
+            without_admin,
+            Reason::NoRelationship | Reason::OrderedByProvider | Reason::DirectBillOnly
+        );
+        let Some((_, covering)) = R33.iter().find(|(a, _)| *a == action) else {
+            return without_admin;
+        };
+        if relationship_decided {
+            without_admin
+        } else if !admin.active {
+            Reason::AdminRelationshipInactive
+        } else if !admin.roles.iter().any(|r| covering.contains(r)) {
+            Reason::AdminRoleMissing
+        } else {
+            without_admin
+        }
+    }
+
+    /// Every subset of the catalogue, granted or not.
+    fn grants() -> Vec<AdminGrant> {
+        let mut out = Vec::new();
+        for bits in 0u32..(1 << AdminRole::ALL.len()) {
+            let roles: Vec<AdminRole> = AdminRole::ALL
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| bits & (1 << i) != 0)
+                .map(|(_, r)| r)
+                .collect();
+            for active in [false, true] {
+                out.push(AdminGrant {
+                    active,
+                    roles: roles.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn r33_full_matrix_of_relationship_admin_state_admin_roles_caller_role_and_action() {
+        let grants = grants();
+        assert_eq!(grants.len(), 128);
+        for relationship in relationships_and_none() {
+            for admin in &grants {
+                for role in Role::ALL {
+                    let all = super::evaluate(relationship, admin, &[role]);
+                    for (d, action) in all.iter().zip(Action::ALL) {
+                        let reason = expected_r33(relationship, admin, &[role], action);
+                        assert_eq!(
+                            d.reason, reason,
+                            "{relationship:?} {admin:?} {role:?} {action:?}"
+                        );
+                        assert_eq!(d.allowed, reason == Reason::Permitted);
+                        assert_eq!(*d, super::decide(relationship, admin, &[role], action));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn r33_examples_of_each_admin_reason() {
+        let direct = Some(Relationship::DirectBill);
+        let indirect = Some(Relationship::IndirectReseller);
+        let none = AdminGrant::default();
+        let expired = AdminGrant {
+            active: false,
+            roles: vec![AdminRole::UserAdministrator],
+        };
+        let licenses = AdminGrant {
+            active: true,
+            roles: vec![AdminRole::LicenseAdministrator],
+        };
+        let reason =
+            |r, a: &AdminGrant, roles: &[Role], action| super::decide(r, a, roles, action).reason;
+        assert_eq!(
+            reason(indirect, &none, &[GlobalAdmin], ManageUsers),
+            Reason::AdminRelationshipInactive
+        );
+        assert_eq!(
+            reason(direct, &expired, &[GlobalAdmin], ManageLicenses),
+            Reason::AdminRelationshipInactive
+        );
+        assert_eq!(
+            reason(indirect, &licenses, &[GlobalAdmin], ManageUsers),
+            Reason::AdminRoleMissing
+        );
+        assert_eq!(
+            reason(indirect, &licenses, &[GlobalAdmin], ManageLicenses),
+            Reason::Permitted
+        );
+        assert_eq!(
+            reason(indirect, &licenses, &[SalesAgent], ManageLicenses),
+            Reason::RoleNotPermitted
+        );
+        // The relationship type is checked first; other actions need no admin relationship.
+        assert_eq!(
+            reason(indirect, &none, &[GlobalAdmin], CreateOrder),
+            Reason::OrderedByProvider
+        );
+        assert_eq!(
+            reason(direct, &none, &[GlobalAdmin], CreateOrder),
+            Reason::Permitted
+        );
+        assert_eq!(
+            reason(None, &none, &[GlobalAdmin], ManageUsers),
+            Reason::NoRelationship
+        );
+        assert_eq!(
+            Reason::AdminRelationshipInactive.name(),
+            "admin_relationship_inactive"
+        );
+        assert_eq!(Reason::AdminRoleMissing.name(), "admin_role_missing");
     }
 }
