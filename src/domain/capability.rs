@@ -833,41 +833,66 @@ mod tests {
             active: true,
             roles: vec![AdminRole::LicenseAdministrator],
         };
-        let reason =
-            |r, a: &AdminGrant, roles: &[Role], action| super::decide(r, a, roles, action).reason;
-        assert_eq!(
-            reason(indirect, &none, &[GlobalAdmin], ManageUsers),
-            Reason::AdminRelationshipInactive
-        );
-        assert_eq!(
-            reason(direct, &expired, &[GlobalAdmin], ManageLicenses),
-            Reason::AdminRelationshipInactive
-        );
-        assert_eq!(
-            reason(indirect, &licenses, &[GlobalAdmin], ManageUsers),
-            Reason::AdminRoleMissing
-        );
-        assert_eq!(
-            reason(indirect, &licenses, &[GlobalAdmin], ManageLicenses),
-            Reason::Permitted
-        );
-        assert_eq!(
-            reason(indirect, &licenses, &[SalesAgent], ManageLicenses),
-            Reason::RoleNotPermitted
-        );
-        // The relationship type is checked first; other actions need no admin relationship.
-        assert_eq!(
-            reason(indirect, &none, &[GlobalAdmin], CreateOrder),
-            Reason::OrderedByProvider
-        );
-        assert_eq!(
-            reason(direct, &none, &[GlobalAdmin], CreateOrder),
-            Reason::Permitted
-        );
-        assert_eq!(
-            reason(None, &none, &[GlobalAdmin], ManageUsers),
-            Reason::NoRelationship
-        );
+        // The relationship type comes first; other actions need no admin relationship.
+        let cases: [(Option<Relationship>, &AdminGrant, Role, Action, Reason); 8] = [
+            (
+                indirect,
+                &none,
+                GlobalAdmin,
+                ManageUsers,
+                Reason::AdminRelationshipInactive,
+            ),
+            (
+                direct,
+                &expired,
+                GlobalAdmin,
+                ManageLicenses,
+                Reason::AdminRelationshipInactive,
+            ),
+            (
+                indirect,
+                &licenses,
+                GlobalAdmin,
+                ManageUsers,
+                Reason::AdminRoleMissing,
+            ),
+            (
+                indirect,
+                &licenses,
+                GlobalAdmin,
+                ManageLicenses,
+                Reason::Permitted,
+            ),
+            (
+                indirect,
+                &licenses,
+                SalesAgent,
+                ManageLicenses,
+                Reason::RoleNotPermitted,
+            ),
+            (
+                indirect,
+                &none,
+                GlobalAdmin,
+                CreateOrder,
+                Reason::OrderedByProvider,
+            ),
+            (direct, &none, GlobalAdmin, CreateOrder, Reason::Permitted),
+            (
+                None,
+                &none,
+                GlobalAdmin,
+                ManageUsers,
+                Reason::NoRelationship,
+            ),
+        ];
+        for (relationship, admin, role, action, reason) in cases {
+            let d = super::decide(relationship, admin, &[role], action);
+            assert_eq!(
+                d.reason, reason,
+                "{relationship:?} {admin:?} {role:?} {action:?}"
+            );
+        }
         assert_eq!(
             Reason::AdminRelationshipInactive.name(),
             "admin_relationship_inactive"
