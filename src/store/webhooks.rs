@@ -469,11 +469,3 @@ pub fn contact(conn: &mut AnyConnection, tenant: TenantId) -> Result<Option<Emai
     }
     Ok(providers::find(conn, tenant)?.map(|p| p.contact_email))
 }
-
-/// Pending deliveries, for the backlog metric and tests.
-pub fn backlog(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    Ok(dl::table
-        .filter(dl::status.eq(DeliveryStatus::Pending.name()))
-        .count()
-        .get_result(conn)?)
-}
