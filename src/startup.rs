@@ -152,6 +152,11 @@ impl Application {
         &self.base_url
     }
 
+    /// Stops the server (and with it the senders) from outside, as SIGTERM does.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves, with the background senders beside the server in the same runtime (R35); they
     /// stop with it.
     pub async fn run(self) -> std::io::Result<()> {

@@ -114,15 +114,29 @@ pub struct TestApp {
     _data: tempfile::TempDir,
 }
 
+/// Another server on a `TestApp`'s database (`TestApp::replica`).
+pub struct Replica {
+    pub base: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Replica {
+    /// Stops it, senders included, and waits until it has.
+    pub async fn stop(self) {
+        self.handle.stop(false).await;
+    }
+}
+
 /// The real server on port 0, its clock `offset_secs` ahead of real time.
-fn start(settings: &Settings, offset_secs: &Arc<AtomicI64>) -> String {
+fn start(settings: &Settings, offset_secs: &Arc<AtomicI64>) -> Replica {
     let offset = offset_secs.clone();
     let clock =
         Clock::from_fn(move || Utc::now() + Duration::seconds(offset.load(Ordering::SeqCst)));
     let app = Application::build(settings, clock).expect("application starts");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
     tokio::spawn(app.run());
-    base
+    Replica { base, handle }
 }
 
 pub struct Resp {
@@ -203,7 +217,7 @@ impl TestApp {
         settings.data_dir = data.path().to_path_buf();
         adjust(&mut settings);
         let offset_secs = Arc::new(AtomicI64::new(0));
-        let base = start(&settings, &offset_secs);
+        let base = start(&settings, &offset_secs).base;
         TestApp {
             base,
             client: reqwest::Client::new(),
@@ -214,9 +228,8 @@ impl TestApp {
         }
     }
 
-    /// Another replica on this app's database, data key and clock, with `adjust`ed settings;
-    /// answers its base URL.
-    pub fn replica(&self, adjust: impl Fn(&mut Settings)) -> String {
+    /// Another replica on this app's database, data key and clock, with `adjust`ed settings.
+    pub fn replica(&self, adjust: impl Fn(&mut Settings)) -> Replica {
         let mut settings = self.settings.clone();
         adjust(&mut settings);
         start(&settings, &self.offset_secs)

@@ -524,7 +524,7 @@ async fn r35_deliveries_wait_for_a_sending_replica_which_checks_the_address_agai
     assert_eq!(deliveries(&app, &partner, &hook).await[0]["attempts"], 0);
 
     // A sending replica that does not allow private addresses refuses to send there.
-    let _strict = app.replica(|s| {
+    let strict = app.replica(|s| {
         s.senders = true;
         s.webhook_allow_private = false;
     });
@@ -533,7 +533,8 @@ async fn r35_deliveries_wait_for_a_sending_replica_which_checks_the_address_agai
     assert_eq!(refused["last_error"], "url must be an https:// URL");
     assert!(receiver.received().is_empty());
 
-    // One that allows them delivers the retry when it is due.
+    // Once it is gone, one that allows them delivers the retry when it is due.
+    strict.stop().await;
     let _open = app.replica(|s| s.senders = true);
     app.advance(Duration::seconds(10));
     receiver.wait_for(1).await;
