@@ -469,3 +469,11 @@ pub fn contact(conn: &mut AnyConnection, tenant: TenantId) -> Result<Option<Emai
     }
     Ok(providers::find(conn, tenant)?.map(|p| p.contact_email))
 }
+
+/// Deliveries still pending (the delivery benchmark watches the backlog drain).
+pub fn backlog(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(dl::table
+        .filter(dl::status.eq(DeliveryStatus::Pending.name()))
+        .count()
+        .get_result(conn)?)
+}
