@@ -16,7 +16,7 @@ use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_par
 use super::idempotency::{Answer, Once};
 use crate::domain::access::Operation;
 use crate::domain::capability::{Relationship, evaluate};
-use crate::domain::customer::{self, Customer, CustomerRelationship, Domain};
+use crate::domain::customer::{self, Customer, Domain, PartnerCustomer};
 use crate::domain::role::Role;
 use crate::domain::values::{CompanyName, TenantId};
 use crate::state::AppState;
@@ -110,7 +110,7 @@ async fn load(
     state: &AppState,
     caller: &Caller,
     path: (String, String),
-) -> Result<(Customer, CustomerRelationship), ApiError> {
+) -> Result<PartnerCustomer, ApiError> {
     let id = path_tenant("partner_id", &path.0)?;
     let customer = path_tenant("customer_id", &path.1)?;
     caller.require(Operation::ReadCustomers, Some(id))?;
@@ -159,12 +159,13 @@ pub async fn create(
     };
     let roles = caller.actor.roles.clone();
     let key = state.data_key.clone();
+    let grant_id = Uuid::now_v7();
     once.write(&state, caller, move |conn, caller| {
         let ctx = customers::direct_context(conn, id)?;
-        let decided = customer::create_direct_customer(ctx, c, now)?;
-        let (c, r) = events::apply(conn, caller, &key, decided, now)?;
-        let mut dto = CustomerDto::new(&c, &r);
-        dto.capabilities = Some(decisions(Some(r.relationship), &roles));
+        let decided = customer::create_direct_customer(ctx, c, grant_id, now)?;
+        let pc = events::apply(conn, caller, &key, decided, now)?;
+        let mut dto = CustomerDto::new(&pc, now);
+        dto.capabilities = Some(decisions(Some(pc.relationship.relationship), &roles));
         Ok(Answer::created(&dto)?.at(format!("/v1/partners/{id}/customers/{}", dto.id)))
     })
     .await
@@ -208,11 +209,12 @@ pub async fn create_for_reseller(
         return Err(fields.into_error());
     };
     let key = state.data_key.clone();
+    let grant_id = Uuid::now_v7();
     once.write(&state, caller, move |conn, caller| {
         let ctx = customers::reseller_context(conn, provider_id, reseller)?;
-        let decided = customer::create_reseller_customer(ctx, c, now)?;
-        let (c, r) = events::apply(conn, caller, &key, decided, now)?;
-        let dto = CustomerDto::new(&c, &r);
+        let decided = customer::create_reseller_customer(ctx, c, grant_id, now)?;
+        let pc = events::apply(conn, caller, &key, decided, now)?;
+        let dto = CustomerDto::new(&pc, now);
         Ok(Answer::created(&dto)?.at(format!("/v1/partners/{reseller}/customers/{}", dto.id)))
     })
     .await
@@ -255,7 +257,8 @@ pub async fn list(
             customers::list_for_partner(conn, id, relationship, &page).map_err(ApiError::from)
         })
         .await?;
-    let page = rows.map(|(c, r)| CustomerDto::new(&c, &r));
+    let now = state.clock.now();
+    let page = rows.map(|pc| CustomerDto::new(&pc, now));
     Ok(HttpResponse::Ok().json(CustomerPage {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -280,8 +283,9 @@ pub async fn read(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (c, r) = load(&state, &caller, path.into_inner()).await?;
-    let mut dto = CustomerDto::new(&c, &r);
+    let pc = load(&state, &caller, path.into_inner()).await?;
+    let mut dto = CustomerDto::new(&pc, state.clock.now());
+    let r = &pc.relationship;
     dto.capabilities = Some(decisions(Some(r.relationship), &caller.actor.roles));
     Ok(HttpResponse::Ok().json(dto))
 }
@@ -305,7 +309,11 @@ pub async fn capabilities(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (c, r) = load(&state, &caller, path.into_inner()).await?;
+    let PartnerCustomer {
+        customer: c,
+        relationship: r,
+        ..
+    } = load(&state, &caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(Capabilities {
         customer_id: c.tenant_id.to_string(),
         relationship: r.relationship.name().to_owned(),

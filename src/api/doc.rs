@@ -357,6 +357,16 @@ component!(
 );
 
 component!(
+    /// R31: `admin_relationship::AdminDuration`.
+    AdminDuration => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(crate::domain::admin_relationship::DURATION_PATTERN))
+        .description(Some("ISO 8601 days, from `P1D` to `P730D`"))
+        .examples(["P730D"])
+        .into()
+);
+
+component!(
     /// R4 (design): `values::MpnId`.
     MpnId => ObjectBuilder::new()
         .schema_type(Type::String)
