@@ -80,7 +80,9 @@ fn execute(cli: Cli) -> Result<(), String> {
             let key =
                 DataKey::load(&settings.data_key, &settings.data_dir).map_err(|e| e.to_string())?;
             let db = Db::connect(&settings.database).map_err(|e| format!("DATABASE_URL: {e}"))?;
-            let applied = db.migrate(&key).map_err(|e| e.to_string())?;
+            let applied = db
+                .migrate(&key, Clock::system().now())
+                .map_err(|e| e.to_string())?;
             println!(
                 "applied {} migration(s) on {}",
                 applied.len(),

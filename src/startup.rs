@@ -87,7 +87,7 @@ impl Application {
         let verifier = Verifier::load(&settings.keys, &settings.data_dir)?;
         let data_key = DataKey::load(&settings.data_key, &settings.data_dir)?;
         let db = Db::connect(&settings.database)?;
-        let applied = db.migrate(&data_key)?;
+        let applied = db.migrate(&data_key, clock.now())?;
         tracing::info!(
             backend = db.backend(),
             applied = applied.len(),

@@ -9,6 +9,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
+use crate::domain::admin_relationship::{AdminRole, AdminStatus, Side};
 use crate::domain::capability::{Action, Reason, Relationship};
 use crate::domain::enrollment::{EnrollmentStatus, NextStep};
 use crate::domain::event::{EventType, SubjectKind};
@@ -71,4 +72,7 @@ closed_sets! {
     SubjectKind => ("SubjectKind", "What an event is about."),
     DeliveryStatus => ("DeliveryStatus", "Where a webhook delivery stands (R35)."),
     DisabledReason => ("DisabledReason", "Why a webhook endpoint is off: by hand, or failing for 3 days (R35)."),
+    AdminRole => ("AdminRole", "A Microsoft Entra role an admin relationship grants (R31)."),
+    AdminStatus => ("AdminRelationshipStatus", "An admin relationship's state; time decides `expiring` (the last 30 days) and `expired` (R31)."),
+    Side => ("AdminRelationshipSide", "Which side ended an admin relationship (R32)."),
 }

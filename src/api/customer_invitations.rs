@@ -21,13 +21,14 @@ use super::idempotency::{Answer, Once};
 use super::invitation_link::{TOKEN_MAX, TokenQuery, link};
 use crate::domain::DomainError;
 use crate::domain::access::Operation;
+use crate::domain::admin_relationship::{AdminDuration, AdminRole};
 use crate::domain::customer::Domain;
 use crate::domain::customer_invitation::{self as commands, AcceptForm};
 use crate::domain::invitation::{
     CustomerInvitation, CustomerInvitationDraft, CustomerInvitationStatus,
 };
 use crate::domain::outcome::Outcome;
-use crate::domain::values::{CompanyName, Email, Subject, TenantId};
+use crate::domain::values::{CompanyName, Email, Subject, TenantId, ValueError};
 use crate::state::AppState;
 use crate::store::{customer_invitations, partners, providers};
 use crate::token;
@@ -65,11 +66,16 @@ pub struct CustomerInvitationView {
     #[schema(value_type = crate::domain::invitation::CustomerInvitationStatus)]
     pub status: String,
     pub expires_at: DateTime<Utc>,
+    /// R32: the Entra roles accepting grants the partner.
+    pub admin_roles: Vec<AdminRole>,
+    /// R32: how long they are granted.
+    #[schema(value_type = doc::AdminDuration)]
+    pub admin_duration: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"provider_id": "5b6c7d8e-1f2a-4b3c-8d9e-0a1b2c3d4e5f", "customer_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", "customer_email": "admin@fourthcoffee.example"}))]
+#[schema(example = json!({"provider_id": "5b6c7d8e-1f2a-4b3c-8d9e-0a1b2c3d4e5f", "customer_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", "customer_email": "admin@fourthcoffee.example", "admin_roles": ["User Administrator", "License Administrator"], "admin_duration": "P365D"}))]
 pub struct CreateCustomerInvitation {
     /// One of the partner's active indirect providers (R17).
     #[schema(format = "uuid")]
@@ -80,6 +86,13 @@ pub struct CreateCustomerInvitation {
     /// Where the e-mail goes when marked done.
     #[schema(value_type = Option<doc::EmailAddress>)]
     pub customer_email: Option<String>,
+    /// R32: the Entra roles accepting grants the partner. Default: User Administrator, License
+    /// Administrator, Helpdesk Administrator, Directory Readers.
+    #[schema(value_type = Option<Vec<AdminRole>>, min_items = 1)]
+    pub admin_roles: Option<Vec<String>>,
+    /// R32: how long they are granted (default `P730D`).
+    #[schema(value_type = Option<doc::AdminDuration>)]
+    pub admin_duration: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -196,7 +209,19 @@ pub async fn create(
     let provider_id = fields.take("provider_id", TenantId::parse(&b.provider_id));
     let customer_id = fields.take_opt("customer_id", b.customer_id.as_deref(), TenantId::parse);
     let to = fields.take_opt("customer_email", b.customer_email.as_deref(), Email::parse);
-    let (Some(provider_id), Some(customer_id), Some(to)) = (provider_id, customer_id, to) else {
+    let admin_roles = match &b.admin_roles {
+        None => Some(AdminRole::DEFAULT.to_vec()),
+        Some(names) => fields.take(
+            "admin_roles",
+            AdminRole::parse_set(names).map_err(ValueError),
+        ),
+    };
+    let admin_duration = fields.take_opt("admin_duration", b.admin_duration.as_deref(), |d| {
+        AdminDuration::parse(d).map_err(ValueError)
+    });
+    let (Some(provider_id), Some(customer_id), Some(to), Some(admin_roles), Some(admin_duration)) =
+        (provider_id, customer_id, to, admin_roles, admin_duration)
+    else {
         return Err(fields.into_error());
     };
     let now = state.clock.now();
@@ -218,6 +243,8 @@ pub async fn create(
             token_hash: issued.hash,
             link,
             now,
+            admin_roles,
+            admin_duration: admin_duration.unwrap_or(AdminDuration::MAX),
         };
         let inv = events::apply(conn, caller, &key, commands::draft(ctx, draft)?, now)?;
         Answer::created(&shown_to(caller, &inv, now))
@@ -431,6 +458,8 @@ pub async fn view(
                 customer_id: inv.customer_id.map(|c| c.to_string()),
                 status: inv.effective_status(now).name().to_owned(),
                 expires_at: inv.expires_at,
+                admin_roles: inv.admin_roles.clone(),
+                admin_duration: inv.admin_duration.iso(),
             })
         })
         .await?;
@@ -439,8 +468,8 @@ pub async fn view(
 
 /// The customer's GlobalAdmin authorises the reseller and its provider (R16, R18, R21, R22).
 /// In one transaction the link is used up (exactly once, even under concurrent accepts), the
-/// partner becomes the customer's indirect reseller with delegated admin, and the provider's
-/// reseller relationship is created.
+/// partner becomes the customer's indirect reseller with an active admin relationship holding
+/// the invitation's roles (R32), and the provider's reseller relationship is created.
 #[utoipa::path(
     tag = "customer invitations",
     params(("invitation_id" = String, Path, format = "uuid")),
@@ -483,14 +512,15 @@ pub async fn accept(
         company_name,
         domain,
         email_id: Uuid::now_v7(),
+        grant_id: Uuid::now_v7(),
         now: state.clock.now(),
     };
     let key = state.data_key.clone();
     once.write(&state, caller, move |conn, caller| {
         let ctx = customer_invitations::accept_context(conn, &key, &id, form.tenant)?;
         let now = form.now;
-        let (c, r) = events::apply(conn, caller, &key, commands::accept(ctx, form)?, now)?;
-        Answer::ok(&CustomerDto::new(&c, &r))
+        let pc = events::apply(conn, caller, &key, commands::accept(ctx, form)?, now)?;
+        Answer::ok(&CustomerDto::new(&pc, now))
     })
     .await
 }

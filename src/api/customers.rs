@@ -15,9 +15,9 @@ use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use crate::domain::access::Operation;
-use crate::domain::admin_relationship::{AdminGrant, AdminRole};
+use crate::domain::admin_relationship::AdminGrant;
 use crate::domain::capability::{Relationship, evaluate};
-use crate::domain::customer::{self, Customer, CustomerRelationship, Domain};
+use crate::domain::customer::{self, Customer, Domain, PartnerCustomer};
 use crate::domain::role::Role;
 use crate::domain::values::{CompanyName, TenantId};
 use crate::state::AppState;
@@ -77,17 +77,11 @@ pub struct CustomerFilter {
     pub cursor: Option<String>,
 }
 
-/// R18, R33: what the partner holds as administrator. Until admin relationships are stored
-/// (issue 9), a relationship with delegated administration grants the default roles.
-fn admin_grant(r: &CustomerRelationship) -> AdminGrant {
-    AdminGrant {
-        active: r.delegated_admin,
-        roles: AdminRole::DEFAULT.to_vec(),
-    }
-}
-
-fn decisions(r: &CustomerRelationship, roles: &[Role]) -> Vec<ActionDecision> {
-    evaluate(Some(r.relationship), &admin_grant(r), roles)
+/// R23-R25, R33: the caller's capabilities for the partner's customer, its admin relationships
+/// read with the clock.
+fn decisions(pc: &PartnerCustomer, now: DateTime<Utc>, roles: &[Role]) -> Vec<ActionDecision> {
+    let admin = AdminGrant::of(&pc.admin, now);
+    evaluate(Some(pc.relationship.relationship), &admin, roles)
         .iter()
         .map(|d| ActionDecision {
             action: d.action.name().to_owned(),
@@ -120,7 +114,7 @@ async fn load(
     state: &AppState,
     caller: &Caller,
     path: (String, String),
-) -> Result<(Customer, CustomerRelationship), ApiError> {
+) -> Result<PartnerCustomer, ApiError> {
     let id = path_tenant("partner_id", &path.0)?;
     let customer = path_tenant("customer_id", &path.1)?;
     caller.require(Operation::ReadCustomers, Some(id))?;
@@ -169,12 +163,13 @@ pub async fn create(
     };
     let roles = caller.actor.roles.clone();
     let key = state.data_key.clone();
+    let grant_id = Uuid::now_v7();
     once.write(&state, caller, move |conn, caller| {
         let ctx = customers::direct_context(conn, id)?;
-        let decided = customer::create_direct_customer(ctx, c, now)?;
-        let (c, r) = events::apply(conn, caller, &key, decided, now)?;
-        let mut dto = CustomerDto::new(&c, &r);
-        dto.capabilities = Some(decisions(&r, &roles));
+        let decided = customer::create_direct_customer(ctx, c, grant_id, now)?;
+        let pc = events::apply(conn, caller, &key, decided, now)?;
+        let mut dto = CustomerDto::new(&pc, now);
+        dto.capabilities = Some(decisions(&pc, now, &roles));
         Ok(Answer::created(&dto)?.at(format!("/v1/partners/{id}/customers/{}", dto.id)))
     })
     .await
@@ -218,11 +213,12 @@ pub async fn create_for_reseller(
         return Err(fields.into_error());
     };
     let key = state.data_key.clone();
+    let grant_id = Uuid::now_v7();
     once.write(&state, caller, move |conn, caller| {
         let ctx = customers::reseller_context(conn, provider_id, reseller)?;
-        let decided = customer::create_reseller_customer(ctx, c, now)?;
-        let (c, r) = events::apply(conn, caller, &key, decided, now)?;
-        let dto = CustomerDto::new(&c, &r);
+        let decided = customer::create_reseller_customer(ctx, c, grant_id, now)?;
+        let pc = events::apply(conn, caller, &key, decided, now)?;
+        let dto = CustomerDto::new(&pc, now);
         Ok(Answer::created(&dto)?.at(format!("/v1/partners/{reseller}/customers/{}", dto.id)))
     })
     .await
@@ -265,7 +261,8 @@ pub async fn list(
             customers::list_for_partner(conn, id, relationship, &page).map_err(ApiError::from)
         })
         .await?;
-    let page = rows.map(|(c, r)| CustomerDto::new(&c, &r));
+    let now = state.clock.now();
+    let page = rows.map(|pc| CustomerDto::new(&pc, now));
     Ok(HttpResponse::Ok().json(CustomerPage {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -290,9 +287,10 @@ pub async fn read(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (c, r) = load(&state, &caller, path.into_inner()).await?;
-    let mut dto = CustomerDto::new(&c, &r);
-    dto.capabilities = Some(decisions(&r, &caller.actor.roles));
+    let pc = load(&state, &caller, path.into_inner()).await?;
+    let now = state.clock.now();
+    let mut dto = CustomerDto::new(&pc, now);
+    dto.capabilities = Some(decisions(&pc, now, &caller.actor.roles));
     Ok(HttpResponse::Ok().json(dto))
 }
 
@@ -315,10 +313,10 @@ pub async fn capabilities(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (c, r) = load(&state, &caller, path.into_inner()).await?;
+    let pc = load(&state, &caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(Capabilities {
-        customer_id: c.tenant_id.to_string(),
-        relationship: r.relationship.name().to_owned(),
-        actions: decisions(&r, &caller.actor.roles),
+        customer_id: pc.customer.tenant_id.to_string(),
+        relationship: pc.relationship.relationship.name().to_owned(),
+        actions: decisions(&pc, state.clock.now(), &caller.actor.roles),
     }))
 }

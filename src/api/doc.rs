@@ -52,6 +52,7 @@ Every response carries `x-request-id`.",
         (name = "partnerships", description = "Partnership invitations and provider lists (R15)"),
         (name = "customers", description = "Customers and capabilities (R19, R23-R25)"),
         (name = "customer invitations", description = "Customer invitations and moves (R16-R18, R21-R22)"),
+        (name = "admin relationships", description = "Admin relationships: Entra roles a customer grants its partner for a time, after Microsoft's GDAP (R31-R33)"),
         (name = "incentives", description = "Incentive programs (R26-R27)"),
         (name = "notifications", description = "The e-mail outbox (R30)"),
         (name = "audit", description = "The append-only audit log (R29)"),
@@ -353,6 +354,16 @@ component!(
         .pattern(Some(crate::domain::customer::DOMAIN_PATTERN))
         .description(Some("A DNS name of at least two labels, no trailing dot; kept in lower case"))
         .examples(["fourthcoffee.onmicrosoft.com"])
+        .into()
+);
+
+component!(
+    /// R31: `admin_relationship::AdminDuration`.
+    AdminDuration => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(crate::domain::admin_relationship::DURATION_PATTERN))
+        .description(Some("ISO 8601 days, from `P1D` to `P730D`"))
+        .examples(["P730D"])
         .into()
 );
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::caller::Caller;
+use super::dto::admin_relationship::AdminRelationshipDto;
 use super::dto::agreement::AcceptanceDto;
 use super::dto::customer::CustomerDto;
 use super::dto::customer_invitation::CustomerInvitationDto;
@@ -30,7 +31,7 @@ use crate::store::{AnyConnection, StoreError, events, outcome};
 
 /// Applies a decided outcome in the caller's transaction (STYLE.md "Decide, then apply") and
 /// hands back what the caller is answered with. Events show their subject as the API does right
-/// after the change, never with an invitation token.
+/// after the change, never with an invitation or approval token.
 pub fn apply<T>(
     conn: &mut AnyConnection,
     caller: &Caller,
@@ -69,9 +70,12 @@ fn render(subject: &EventSubject, now: DateTime<Utc>) -> Result<String, StoreErr
         EventSubject::PartnershipInvitation(i) => {
             serde_json::to_string(&PartnershipInvitationDto::new(i, now))
         }
-        EventSubject::Customer(c, r) => serde_json::to_string(&CustomerDto::new(c, r)),
+        EventSubject::Customer(c) => serde_json::to_string(&CustomerDto::new(c, now)),
         EventSubject::CustomerInvitation(i) => {
             serde_json::to_string(&CustomerInvitationDto::hidden(i, now))
+        }
+        EventSubject::AdminRelationship(r) => {
+            serde_json::to_string(&AdminRelationshipDto::new(r, now))
         }
         EventSubject::WebhookEndpoint(e) => serde_json::to_string(&WebhookEndpointDto::new(e)),
     };

@@ -2,6 +2,7 @@
 //! `dto` the answers that more than one module shows. Handlers import `dto`, `events` and the
 //! helpers, never each other.
 
+pub mod admin_relationships;
 pub mod agreement;
 pub mod audit;
 pub mod caller;
@@ -68,6 +69,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(customer_invitations::revoke)
         .service(customer_invitations::view)
         .service(customer_invitations::accept)
+        .service(admin_relationships::list)
+        .service(admin_relationships::request)
+        .service(admin_relationships::terminate)
+        .service(admin_relationships::approve)
+        .service(admin_relationships::customer_list)
+        .service(admin_relationships::customer_terminate)
         .service(events::list)
         .service(events::read)
         .service(incentives::read)

@@ -65,6 +65,16 @@ pub enum Operation {
     AcceptCustomerInvitation,
     /// R35: a tenant's GlobalAdmin manages its webhook endpoints.
     ManageWebhooks,
+    /// R31: a partner reads its admin relationships with a customer.
+    ReadAdminRelationships,
+    /// R32: a partner asks its customer for admin roles.
+    RequestAdminRelationship,
+    /// R32: either side's GlobalAdmin ends an admin relationship.
+    TerminateAdminRelationship,
+    /// R32: the customer's GlobalAdmin approves a request with its link.
+    ApproveAdminRelationship,
+    /// R32: the customer's GlobalAdmin sees which partners hold which roles until when.
+    ReadGrantedAdminRelationships,
 }
 
 /// Who an operation is open to: roles of the owning tenant, and whether the operator's
@@ -110,6 +120,11 @@ pub fn grant(operation: Operation) -> Grant {
         Operation::InviteCustomer => (GA_AA_SA, false),
         Operation::RevokeCustomerInvitation => (GA_AA, false),
         Operation::AcceptCustomerInvitation => (GA, false),
+        Operation::ReadAdminRelationships => (ANY, false),
+        Operation::RequestAdminRelationship => (GA_AA, false),
+        Operation::TerminateAdminRelationship => (GA, false),
+        Operation::ApproveAdminRelationship => (GA, false),
+        Operation::ReadGrantedAdminRelationships => (GA, false),
     };
     Grant { roles, operator }
 }
@@ -297,6 +312,64 @@ mod tests {
                 &[ProgramAdmin],
                 Some(PARTNER),
                 ok,
+            ),
+            // R31, R32
+            (
+                ReadAdminRelationships,
+                PARTNER,
+                &[HelpdeskAgent],
+                Some(PARTNER),
+                ok,
+            ),
+            (
+                ReadAdminRelationships,
+                OPERATOR,
+                &[ProgramAdmin],
+                Some(PARTNER),
+                mismatch,
+            ),
+            (
+                RequestAdminRelationship,
+                PARTNER,
+                &[AdminAgent],
+                Some(PARTNER),
+                ok,
+            ),
+            (
+                RequestAdminRelationship,
+                PARTNER,
+                &[SalesAgent],
+                Some(PARTNER),
+                forbidden,
+            ),
+            (
+                TerminateAdminRelationship,
+                PARTNER,
+                &[AdminAgent],
+                Some(PARTNER),
+                forbidden,
+            ),
+            (ApproveAdminRelationship, OTHER, &[GlobalAdmin], None, ok),
+            (
+                ApproveAdminRelationship,
+                OTHER,
+                &[AdminAgent],
+                None,
+                forbidden,
+            ),
+            (
+                ReadGrantedAdminRelationships,
+                OTHER,
+                &[GlobalAdmin],
+                Some(OTHER),
+                ok,
+            ),
+            (
+                ReadGrantedAdminRelationships,
+                PARTNER,
+                &[GlobalAdmin],
+                Some(OTHER),
+                mismatch,
             ),
         ];
         for (op, t, roles, owner, want) in cases {

@@ -73,6 +73,9 @@ impl AdminRole {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdminDuration(i64);
 
+/// `AdminDuration` as the OpenAPI pattern.
+pub const DURATION_PATTERN: &str = "^P([1-9][0-9]?|[1-6][0-9]{2}|7[0-2][0-9]|730)D$";
+
 impl AdminDuration {
     pub const MAX: AdminDuration = AdminDuration(730);
 
@@ -206,6 +209,16 @@ pub struct AdminRequest {
 }
 
 impl AdminRequest {
+    /// R32, R33: what an invitation grants unless it names roles, and what a partner holds for a
+    /// customer it created: the default roles for the longest term, without auto-extension.
+    pub fn default_grant() -> AdminRequest {
+        AdminRequest {
+            roles: AdminRole::DEFAULT.to_vec(),
+            duration: AdminDuration::MAX,
+            auto_extend: false,
+        }
+    }
+
     /// R31: auto-extension is refused with Global Administrator.
     pub fn check(&self) -> Result<(), DomainError> {
         if self.auto_extend && self.roles.contains(&AdminRole::GlobalAdministrator) {
@@ -356,6 +369,20 @@ impl AdminRelationship {
     }
 }
 
+/// The relationship a customer shows for its partner (API.md "Admin relationships"): the
+/// latest that grants roles at `now`, else the latest of all.
+pub fn current(
+    relationships: &[AdminRelationship],
+    now: DateTime<Utc>,
+) -> Option<&AdminRelationship> {
+    let latest = |r: &&AdminRelationship| (r.created_at, r.id);
+    relationships
+        .iter()
+        .filter(|r| r.status(now).grants())
+        .max_by_key(latest)
+        .or_else(|| relationships.iter().max_by_key(latest))
+}
+
 /// R33: what the partner holds for one customer at `now`: whether any relationship grants
 /// roles, and the union of their roles.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -423,6 +450,20 @@ mod tests {
             "P0D", "P731D", "P01D", "PD", "90", "P1Y", "p90d", " P90D", "P-1D",
         ] {
             assert!(AdminDuration::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_duration_pattern_agrees_with_the_parser() {
+        let pattern = regex::Regex::new(DURATION_PATTERN).unwrap();
+        let mut samples: Vec<String> = (0..=1000).map(|d| format!("P{d}D")).collect();
+        samples.extend(["P01D", "P1d", "PD", "P1DD", "1D", "P7300D"].map(String::from));
+        for raw in samples {
+            assert_eq!(
+                pattern.is_match(&raw),
+                AdminDuration::parse(&raw).is_ok(),
+                "{raw}"
+            );
         }
     }
 
@@ -565,5 +606,20 @@ mod tests {
             (true, vec![AdminRole::LicenseAdministrator])
         );
         assert_eq!(AdminGrant::of(&both, now + DAY(200)), AdminGrant::default());
+    }
+
+    #[test]
+    fn the_current_relationship_is_the_latest_granting_one_else_the_latest() {
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let grant = |n: u128, days: i64, at: Duration| {
+            let r = request(&AdminRole::DEFAULT, days, false);
+            AdminRelationship::granted(Uuid::from_u128(n), t(1), t(2), r, now + at).unwrap()
+        };
+        let (long, short) = (grant(1, 300, DAY(0)), grant(2, 10, DAY(1)));
+        let both = [long.clone(), short.clone()];
+        assert_eq!(current(&both, now + DAY(2)), Some(&short));
+        assert_eq!(current(&both, now + DAY(20)), Some(&long), "granting");
+        assert_eq!(current(&both, now + DAY(400)), Some(&short), "latest");
+        assert_eq!(current(&[], now), None);
     }
 }

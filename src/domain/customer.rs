@@ -1,8 +1,11 @@
 //! Customers and the partner's relationship with each (R16-R22).
 
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::DomainError;
+use super::admin_grant;
+use super::admin_relationship::{AdminRelationship, AdminRequest};
 use super::capability::Relationship;
 use super::event::EventType;
 use super::outcome::{Change, Event, Outcome, Subject};
@@ -61,9 +64,16 @@ pub struct CustomerRelationship {
     pub relationship: Relationship,
     /// Indirect only: the provider that orders and bills (R16, R23).
     pub provider_id: Option<TenantId>,
-    /// R18: the reseller holds administrator permissions.
-    pub delegated_admin: bool,
     pub since: DateTime<Utc>,
+}
+
+/// A customer as one partner has it: how they are tied, and the admin relationships the
+/// customer granted that partner (R18, R31), oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerCustomer {
+    pub customer: Customer,
+    pub relationship: CustomerRelationship,
+    pub admin: Vec<AdminRelationship>,
 }
 
 /// R19: a direct bill partner creates customer tenants, as direct bill customers.
@@ -80,7 +90,6 @@ pub fn create_direct(
         partner_id: partner.tenant_id,
         relationship: Relationship::DirectBill,
         provider_id: None,
-        delegated_admin: true,
         since: now,
     })
 }
@@ -108,9 +117,9 @@ pub fn check_is_customer_tenant(is_partner: bool, is_provider: bool) -> Result<(
     }
 }
 
-/// R16, R18, R19, R21: the partner is the customer's indirect reseller with administrator
-/// permissions, through `provider`: after the customer's GlobalAdmin accepts an invitation, or
-/// when the provider creates the customer for its reseller.
+/// R16, R18, R19, R21: the partner is the customer's indirect reseller, through `provider`:
+/// after the customer's GlobalAdmin accepts an invitation, or when the provider creates the
+/// customer for its reseller. Administrator permissions come with an admin relationship (R32).
 pub fn become_indirect(
     customer: TenantId,
     partner: TenantId,
@@ -122,7 +131,6 @@ pub fn become_indirect(
         partner_id: partner,
         relationship: Relationship::IndirectReseller,
         provider_id: Some(provider),
-        delegated_admin: true,
         since: now,
     }
 }
@@ -133,14 +141,16 @@ pub struct DirectCustomerContext {
     pub partner: Partner,
 }
 
-/// R19: a direct bill partner creates a customer tenant as its direct bill customer.
+/// R19: a direct bill partner creates a customer tenant as its direct bill customer; R33: with
+/// an admin relationship `grant_id` holding the default roles.
 pub fn create_direct_customer(
     ctx: DirectCustomerContext,
     customer: Customer,
+    grant_id: Uuid,
     now: DateTime<Utc>,
-) -> Result<Outcome<(Customer, CustomerRelationship)>, DomainError> {
+) -> Result<Outcome<PartnerCustomer>, DomainError> {
     let r = create_direct(&ctx.partner, &customer, now)?;
-    Ok(created(customer, r, vec![ctx.partner.tenant_id]))
+    created(customer, r, vec![ctx.partner.tenant_id], grant_id, now)
 }
 
 /// What a provider's creating a customer for its reseller is decided on, read in the write
@@ -153,12 +163,14 @@ pub struct ResellerCustomerContext {
     pub relationship_exists: bool,
 }
 
-/// R16, R19: the provider creates the tenant for its reseller, and both become its resellers.
+/// R16, R19: the provider creates the tenant for its reseller, and both become its resellers;
+/// R33: the reseller holds the default roles in admin relationship `grant_id`.
 pub fn create_reseller_customer(
     ctx: ResellerCustomerContext,
     customer: Customer,
+    grant_id: Uuid,
     now: DateTime<Utc>,
-) -> Result<Outcome<(Customer, CustomerRelationship)>, DomainError> {
+) -> Result<Outcome<PartnerCustomer>, DomainError> {
     if !ctx.relationship_exists {
         return Err(DomainError::NoProviderRelationship);
     }
@@ -169,23 +181,40 @@ pub fn create_reseller_customer(
         customer: customer.tenant_id,
         at: now,
     };
-    Ok(created(customer, r, vec![provider, ctx.reseller]).change(link))
+    Ok(created(customer, r, vec![provider, ctx.reseller], grant_id, now)?.change(link))
 }
 
-/// The new customer and its first relationship, announced to `tenants`.
+/// The new customer, its first relationship and the partner's admin relationship (R33), the
+/// customer announced to `tenants`.
 fn created(
     customer: Customer,
     r: CustomerRelationship,
     tenants: Vec<TenantId>,
-) -> Outcome<(Customer, CustomerRelationship)> {
-    Outcome::new((customer.clone(), r.clone()))
-        .change(Change::InsertCustomer(customer.clone()))
-        .change(Change::PutCustomerRelationship(r.clone()))
+    grant_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Outcome<PartnerCustomer>, DomainError> {
+    let grant = admin_grant::grant(
+        grant_id,
+        r.partner_id,
+        customer.tenant_id,
+        AdminRequest::default_grant(),
+        now,
+    )?;
+    let pc = PartnerCustomer {
+        customer: customer.clone(),
+        relationship: r.clone(),
+        admin: vec![grant.value.clone()],
+    };
+    Ok(Outcome::new(())
+        .change(Change::InsertCustomer(customer))
+        .change(Change::PutCustomerRelationship(r))
         .event(Event::new(
             EventType::CustomerCreated,
             tenants,
-            Subject::Customer(customer, r),
+            Subject::Customer(pc.clone()),
         ))
+        .then(grant)
+        .map(|_| pc))
 }
 
 #[cfg(test)]
@@ -209,7 +238,6 @@ mod tests {
             partner_id: partner().tenant_id,
             relationship: kind,
             provider_id: None,
-            delegated_admin: true,
             since: Utc::now(),
         }
     }
@@ -352,30 +380,59 @@ mod tests {
         }
     }
 
+    /// R33: the partner that created the customer holds the default roles from the start.
+    fn default_grant(
+        partner: TenantId,
+        customer: TenantId,
+        now: DateTime<Utc>,
+    ) -> AdminRelationship {
+        let r = AdminRequest::default_grant();
+        AdminRelationship::granted(Uuid::from_u128(5), partner, customer, r, now).expect("grant")
+    }
+
+    fn types<T>(o: &Outcome<T>) -> Vec<(EventType, Vec<TenantId>)> {
+        o.events
+            .iter()
+            .map(|e| (e.event_type, e.tenants.clone()))
+            .collect()
+    }
+
     #[test]
-    fn r19_a_direct_bill_partner_creates_its_direct_bill_customer() {
+    fn r19_r33_a_direct_bill_partner_creates_its_direct_bill_customer() {
         let (now, c) = (Utc::now(), customer(false));
+        let p = partner().tenant_id;
         let ctx = DirectCustomerContext { partner: partner() };
-        let decided = create_direct_customer(ctx, c.clone(), now).expect("create");
+        let decided =
+            create_direct_customer(ctx, c.clone(), Uuid::from_u128(5), now).expect("create");
         let r = CustomerRelationship {
             since: now,
             ..relation(Relationship::DirectBill)
         };
-        assert_eq!(decided.value, (c.clone(), r.clone()));
+        let grant = default_grant(p, c.tenant_id, now);
+        let pc = PartnerCustomer {
+            customer: c.clone(),
+            relationship: r.clone(),
+            admin: vec![grant.clone()],
+        };
+        assert_eq!(decided.value, pc);
         assert_eq!(
             decided.changes,
             vec![
                 Change::InsertCustomer(c.clone()),
                 Change::PutCustomerRelationship(r.clone()),
+                Change::InsertAdminRelationship(grant),
             ]
         );
         assert_eq!(
-            decided.events,
-            vec![Event::new(
-                EventType::CustomerCreated,
-                vec![partner().tenant_id],
-                Subject::Customer(c.clone(), r),
-            )]
+            decided.events[0],
+            Event::new(EventType::CustomerCreated, vec![p], Subject::Customer(pc),)
+        );
+        assert_eq!(
+            types(&decided)[1..],
+            [
+                (EventType::AdminRelationshipCreated, vec![p, c.tenant_id]),
+                (EventType::AdminRelationshipActivated, vec![p, c.tenant_id]),
+            ]
         );
         let indirect_only = DirectCustomerContext {
             partner: Partner {
@@ -384,13 +441,13 @@ mod tests {
             },
         };
         assert_eq!(
-            create_direct_customer(indirect_only, c, now),
+            create_direct_customer(indirect_only, c, Uuid::from_u128(5), now),
             Err(DomainError::DirectBillRequired)
         );
     }
 
     #[test]
-    fn r16_r19_the_provider_creates_the_customer_for_its_reseller() {
+    fn r16_r19_r33_the_provider_creates_the_customer_for_its_reseller() {
         let (now, c) = (Utc::now(), customer(false));
         let (provider_id, reseller) = (provider().tenant_id, partner().tenant_id);
         let ctx = ResellerCustomerContext {
@@ -398,14 +455,23 @@ mod tests {
             reseller,
             relationship_exists: true,
         };
-        let decided = create_reseller_customer(ctx.clone(), c.clone(), now).expect("create");
+        let grant_id = Uuid::from_u128(5);
+        let decided =
+            create_reseller_customer(ctx.clone(), c.clone(), grant_id, now).expect("create");
         let r = become_indirect(c.tenant_id, reseller, provider_id, now);
-        assert_eq!(decided.value, (c.clone(), r.clone()));
+        let grant = default_grant(reseller, c.tenant_id, now);
+        let pc = PartnerCustomer {
+            customer: c.clone(),
+            relationship: r.clone(),
+            admin: vec![grant.clone()],
+        };
+        assert_eq!(decided.value, pc);
         assert_eq!(
             decided.changes,
             vec![
                 Change::InsertCustomer(c.clone()),
                 Change::PutCustomerRelationship(r.clone()),
+                Change::InsertAdminRelationship(grant),
                 Change::LinkProviderCustomer {
                     provider: provider_id,
                     customer: c.tenant_id,
@@ -414,19 +480,32 @@ mod tests {
             ]
         );
         assert_eq!(
-            decided.events,
-            vec![Event::new(
+            decided.events[0],
+            Event::new(
                 EventType::CustomerCreated,
                 vec![provider_id, reseller],
-                Subject::Customer(c.clone(), r),
-            )]
+                Subject::Customer(pc),
+            )
+        );
+        assert_eq!(
+            types(&decided)[1..],
+            [
+                (
+                    EventType::AdminRelationshipCreated,
+                    vec![reseller, c.tenant_id]
+                ),
+                (
+                    EventType::AdminRelationshipActivated,
+                    vec![reseller, c.tenant_id]
+                ),
+            ]
         );
         let stranger = ResellerCustomerContext {
             relationship_exists: false,
             ..ctx
         };
         assert_eq!(
-            create_reseller_customer(stranger, c, now),
+            create_reseller_customer(stranger, c, grant_id, now),
             Err(DomainError::NoProviderRelationship)
         );
     }

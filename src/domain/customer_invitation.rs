@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::DomainError;
-use super::customer::{self, Customer, CustomerRelationship, Domain};
+use super::admin_grant;
+use super::admin_relationship::AdminRelationship;
+use super::customer::{self, Customer, CustomerRelationship, Domain, PartnerCustomer};
 use super::event::EventType;
 use super::invitation::{CustomerInvitation, CustomerInvitationDraft, CustomerInvitationStatus};
 use super::notification::{Notification, NotificationKind};
@@ -168,6 +170,8 @@ pub struct AcceptContext {
     pub tenant_is_provider: bool,
     pub customer: Option<Customer>,
     pub relationship: Option<CustomerRelationship>,
+    /// The partner's admin relationships with the accepting tenant (R31).
+    pub admin: Vec<AdminRelationship>,
 }
 
 /// The accepting customer's answer; a new customer names itself.
@@ -178,17 +182,19 @@ pub struct AcceptForm {
     pub company_name: Option<CompanyName>,
     pub domain: Option<Domain>,
     pub email_id: Uuid,
+    /// The admin relationship accepting grants (R32).
+    pub grant_id: Uuid,
     pub now: DateTime<Utc>,
 }
 
-/// R16, R18, R21, R22: the customer's GlobalAdmin authorises reseller and provider. The link is
-/// used up (the conditional update comes first), a new customer is created, the partner becomes
-/// its indirect reseller with administrator permissions, the provider gets its reseller
-/// relationship, and the partner is told.
+/// R16, R18, R21, R22, R32: the customer's GlobalAdmin authorises reseller and provider. The
+/// link is used up (the conditional update comes first), a new customer is created, the partner
+/// becomes its indirect reseller and holds the invitation's admin roles, the provider gets its
+/// reseller relationship, and the partner is told.
 pub fn accept(
     ctx: AcceptContext,
     form: AcceptForm,
-) -> Result<Outcome<(Customer, CustomerRelationship)>, DomainError> {
+) -> Result<Outcome<PartnerCustomer>, DomainError> {
     let AcceptForm { tenant, now, .. } = form;
     let before = ctx.invitation.status;
     let after = ctx.invitation.accept(&form.token_hash, tenant, now)?;
@@ -208,6 +214,13 @@ pub fn accept(
         }
     };
     let r = customer::become_indirect(tenant, after.partner_id, after.provider_id, now);
+    let grant = admin_grant::grant(
+        form.grant_id,
+        after.partner_id,
+        tenant,
+        after.admin_request(),
+        now,
+    )?;
     // R34: a new customer is created; an existing one changes relationship.
     let change = if created {
         EventType::CustomerCreated
@@ -215,8 +228,15 @@ pub fn accept(
         EventType::CustomerRelationshipChanged
     };
     let email = customer_accepted(&ctx.partner, &c, form.email_id, now);
+    let mut admin = ctx.admin;
+    admin.push(grant.value.clone());
+    let pc = PartnerCustomer {
+        customer: c,
+        relationship: r.clone(),
+        admin,
+    };
     Ok(outcome
-        .change(Change::PutCustomerRelationship(r.clone()))
+        .change(Change::PutCustomerRelationship(r))
         .change(Change::LinkProviderCustomer {
             provider: after.provider_id,
             customer: tenant,
@@ -225,8 +245,9 @@ pub fn accept(
         .event(Event::new(
             change,
             vec![tenant, after.partner_id],
-            Subject::Customer(c.clone(), r.clone()),
+            Subject::Customer(pc.clone()),
         ))
+        .then(grant)
         .event(
             Event::new(
                 EventType::CustomerInvitationAccepted,
@@ -235,7 +256,7 @@ pub fn accept(
             )
             .sending(email),
         )
-        .map(|()| (c, r)))
+        .map(|_| pc))
 }
 
 /// A customer tenant accepting for the first time must name itself.
@@ -291,6 +312,7 @@ fn customer_accepted(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::admin_relationship::{AdminDuration, AdminRole, AdminStatus};
     use crate::domain::capability::Relationship;
     use crate::domain::partner::tests::partner;
     use crate::domain::provider::{Service, regions};
@@ -328,7 +350,6 @@ mod tests {
             partner_id: partner().tenant_id,
             relationship: kind,
             provider_id: None,
-            delegated_admin: true,
             since: Utc::now(),
         }
     }
@@ -341,6 +362,8 @@ mod tests {
             token_hash: "hash".into(),
             link: format!("https://csp.example/v1/customer-invitations/{n}?token=tok"),
             now,
+            admin_roles: vec![AdminRole::UserAdministrator],
+            admin_duration: AdminDuration::from_days(90).expect("days"),
         }
     }
 
@@ -466,6 +489,7 @@ mod tests {
             tenant_is_provider: false,
             customer,
             relationship: rel,
+            admin: Vec::new(),
         }
     }
 
@@ -476,12 +500,13 @@ mod tests {
             company_name: named.then(|| CompanyName::parse("Fourth Coffee").expect("name")),
             domain: named.then(|| Domain::parse("fourthcoffee.onmicrosoft.com").expect("domain")),
             email_id: Uuid::from_u128(8),
+            grant_id: Uuid::from_u128(6),
             now: Utc::now(),
         }
     }
 
     #[test]
-    fn r16_r18_a_new_customer_is_created_and_all_three_tenants_see_the_acceptance() {
+    fn r16_r18_r32_a_new_customer_is_created_grants_the_invited_roles_and_all_see_it() {
         let out = accept(accept_context(None, None), answer(true)).expect("accept");
         let (partner_id, provider_id, customer_id) = (partner().tenant_id, t(9), t(77));
         assert!(matches!(
@@ -491,20 +516,27 @@ mod tests {
                 Change::InsertCustomer(_),
                 Change::PutCustomerRelationship(r),
                 Change::LinkProviderCustomer { provider, customer, .. },
-            ] if r.relationship == Relationship::IndirectReseller && r.delegated_admin
+                Change::InsertAdminRelationship(a),
+            ] if r.relationship == Relationship::IndirectReseller
                 && *provider == provider_id && *customer == customer_id
+                && a.roles == vec![AdminRole::UserAdministrator] && a.duration.days() == 90
+                && a.status(a.created_at) == AdminStatus::Active
         ));
+        assert_eq!(out.value.admin.len(), 1, "the customer shows the grant");
+        let both = vec![partner_id, customer_id];
         assert_eq!(
             types(&out),
             vec![
                 (EventType::CustomerCreated, vec![customer_id, partner_id]),
+                (EventType::AdminRelationshipCreated, both.clone()),
+                (EventType::AdminRelationshipActivated, both),
                 (
                     EventType::CustomerInvitationAccepted,
                     vec![partner_id, customer_id, provider_id]
                 ),
             ]
         );
-        let email = out.events[1].email.as_ref().expect("the partner is told");
+        let email = out.events[3].email.as_ref().expect("the partner is told");
         assert_eq!(email.subject, "Fourth Coffee accepted your invitation");
         assert_eq!(email.tenant_id, partner_id);
     }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::DomainError;
+use super::admin_relationship::{AdminDuration, AdminRequest, AdminRole};
 use super::partner::Partner;
 use super::provider::Provider;
 use super::values::{Email, TenantId};
@@ -259,6 +260,9 @@ pub struct CustomerInvitation {
     pub email: InvitationEmail,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// R32: the roles and term accepting grants the reseller.
+    pub admin_roles: Vec<AdminRole>,
+    pub admin_duration: AdminDuration,
 }
 
 /// What the reseller submits to draft a customer invitation.
@@ -270,6 +274,8 @@ pub struct CustomerInvitationDraft {
     pub token_hash: String,
     pub link: String,
     pub now: DateTime<Utc>,
+    pub admin_roles: Vec<AdminRole>,
+    pub admin_duration: AdminDuration,
 }
 
 impl CustomerInvitation {
@@ -320,6 +326,17 @@ impl CustomerInvitation {
             },
             expires_at: expiry(d.now),
             created_at: d.now,
+            admin_roles: d.admin_roles,
+            admin_duration: d.admin_duration,
+        }
+    }
+
+    /// R32: the admin relationship accepting grants (invitations do not auto-extend).
+    pub fn admin_request(&self) -> AdminRequest {
+        AdminRequest {
+            roles: self.admin_roles.clone(),
+            duration: self.admin_duration,
+            auto_extend: false,
         }
     }
 
@@ -529,6 +546,8 @@ mod tests {
             token_hash: "h".into(),
             link: "https://x/v1/customer-invitations/2?token=t".into(),
             now,
+            admin_roles: AdminRole::DEFAULT.to_vec(),
+            admin_duration: AdminDuration::MAX,
         };
         CustomerInvitation::draft(&partner(), &provider(), Some("Fourth Coffee"), d)
     }

@@ -2,6 +2,7 @@
 //! Nothing here does IO; time and ids are passed in.
 
 pub mod access;
+pub mod admin_grant;
 pub mod admin_relationship;
 pub mod agreement;
 pub mod business_days;

@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::admin_relationship::{AdminRelationship, AdminStatus};
 use super::agreement::Acceptance;
-use super::customer::{Customer, CustomerRelationship};
+use super::customer::{Customer, CustomerRelationship, PartnerCustomer};
 use super::enrollment::{Enrollment, EnrollmentStatus};
 use super::event::EventType;
 use super::incentive::{IncentiveEnrollment, IncentiveInvitation};
@@ -58,6 +59,12 @@ pub enum Change {
         after: CustomerInvitation,
         from: CustomerInvitationStatus,
     },
+    InsertAdminRelationship(AdminRelationship),
+    /// Only while the stored relationship is still `from` (R32: an approval link works once).
+    UpdateAdminRelationship {
+        after: AdminRelationship,
+        from: AdminStatus,
+    },
     InsertWebhookEndpoint(WebhookEndpoint),
     UpdateWebhookEndpoint(WebhookEndpoint),
     DeleteWebhookEndpoint(WebhookEndpoint),
@@ -79,8 +86,9 @@ pub enum Subject {
     IncentiveInvitation(IncentiveInvitation),
     IncentiveEnrollment(IncentiveEnrollment),
     PartnershipInvitation(PartnershipInvitation),
-    Customer(Customer, CustomerRelationship),
+    Customer(PartnerCustomer),
     CustomerInvitation(CustomerInvitation),
+    AdminRelationship(AdminRelationship),
     WebhookEndpoint(WebhookEndpoint),
 }
 
@@ -94,8 +102,9 @@ impl Subject {
             Subject::IncentiveInvitation(i) => i.id.to_string(),
             Subject::IncentiveEnrollment(e) => e.id.to_string(),
             Subject::PartnershipInvitation(i) => i.id.to_string(),
-            Subject::Customer(c, _) => c.tenant_id.to_string(),
+            Subject::Customer(c) => c.customer.tenant_id.to_string(),
             Subject::CustomerInvitation(i) => i.id.to_string(),
+            Subject::AdminRelationship(r) => r.id.to_string(),
             Subject::WebhookEndpoint(e) => e.id.to_string(),
         }
     }

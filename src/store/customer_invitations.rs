@@ -7,7 +7,8 @@ use super::models::{CustomerInvitationRow, naive};
 use super::page::{Page, PageRequest, paginate};
 use super::schema::customer_invitations as inv;
 use super::{
-    AnyConnection, StoreError, customers, insert_result, partners, partnerships, providers,
+    AnyConnection, StoreError, admin_relationships, customers, insert_result, partners,
+    partnerships, providers,
 };
 use crate::domain::DomainError;
 use crate::domain::customer_invitation::{AcceptContext, DraftContext, Named};
@@ -85,7 +86,7 @@ pub fn draft_context(
         None => (Named::New, None),
         Some(c) => {
             let named = match customers::visible(conn, partner, c) {
-                Ok((customer, r)) => Named::Visible(customer, r),
+                Ok(pc) => Named::Visible(pc.customer, pc.relationship),
                 Err(StoreError::Refused(DomainError::NotFound(_))) => Named::Unknown,
                 Err(e) => return Err(e),
             };
@@ -134,6 +135,7 @@ pub fn accept_context(
         tenant_is_provider: providers::exists(conn, tenant)?,
         customer: customers::find(conn, tenant)?,
         relationship: customers::relationship(conn, partner, tenant)?,
+        admin: admin_relationships::of_pair(conn, partner, tenant)?,
         invitation,
     })
 }

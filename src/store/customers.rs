@@ -6,11 +6,14 @@ use diesel::prelude::*;
 use super::models::{CustomerRelationshipRow, CustomerRow, naive};
 use super::page::{Page, PageRequest, paginate};
 use super::schema::{customer_relationships as rel, customers};
-use super::{AnyConnection, StoreError, insert_result, param, partners, partnerships, providers};
+use super::{
+    AnyConnection, StoreError, admin_relationships, insert_result, param, partners, partnerships,
+    providers,
+};
 use crate::domain::DomainError;
 use crate::domain::capability::Relationship;
 use crate::domain::customer::{
-    Customer, CustomerRelationship, DirectCustomerContext, ResellerCustomerContext,
+    Customer, CustomerRelationship, DirectCustomerContext, PartnerCustomer, ResellerCustomerContext,
 };
 use crate::domain::values::TenantId;
 
@@ -58,16 +61,20 @@ pub fn reseller_context(
     })
 }
 
-/// The partner's customer and its relationship; another tenant's customer is `NotFound` (R28).
+/// The partner's customer, its relationship and admin relationships; another tenant's customer
+/// is `NotFound` (R28).
 pub fn visible(
     conn: &mut AnyConnection,
     partner: TenantId,
     customer: TenantId,
-) -> Result<(Customer, CustomerRelationship), StoreError> {
+) -> Result<PartnerCustomer, StoreError> {
     let missing = || StoreError::Refused(DomainError::NotFound("no such customer".into()));
-    let r = relationship(conn, partner, customer)?.ok_or_else(missing)?;
-    let c = find(conn, customer)?.ok_or_else(missing)?;
-    Ok((c, r))
+    let relationship = relationship(conn, partner, customer)?.ok_or_else(missing)?;
+    Ok(PartnerCustomer {
+        customer: find(conn, customer)?.ok_or_else(missing)?,
+        relationship,
+        admin: admin_relationships::of_pair(conn, partner, customer)?,
+    })
 }
 
 /// How `partner` is tied to `customer`, if at all.
@@ -139,7 +146,7 @@ pub fn list_for_partner(
     partner: TenantId,
     relationship: Option<Relationship>,
     page: &PageRequest,
-) -> Result<Page<(Customer, CustomerRelationship)>, StoreError> {
+) -> Result<Page<PartnerCustomer>, StoreError> {
     let mut query = rel::table
         .inner_join(customers::table)
         .filter(rel::partner_id.eq(partner.to_string()))
@@ -157,6 +164,14 @@ pub fn list_for_partner(
         query = query.filter(rel::relationship.eq(kind.name()));
     }
     let rows: Vec<(CustomerRow, CustomerRelationshipRow)> = query.load(conn)?;
-    paginate(rows, page, |(c, _)| &c.tenant_id)
-        .try_map(|(c, r)| Ok((Customer::try_from(c)?, CustomerRelationship::try_from(r)?)))
+    let page = paginate(rows, page, |(c, _)| &c.tenant_id).try_map(|(c, r)| {
+        Ok::<_, StoreError>((Customer::try_from(c)?, CustomerRelationship::try_from(r)?))
+    })?;
+    let ids: Vec<TenantId> = page.items.iter().map(|(c, _)| c.tenant_id).collect();
+    let mut admin = admin_relationships::of_customers(conn, partner, &ids)?;
+    Ok(page.map(|(customer, relationship)| PartnerCustomer {
+        admin: admin.remove(&customer.tenant_id).unwrap_or_default(),
+        customer,
+        relationship,
+    }))
 }

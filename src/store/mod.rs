@@ -1,6 +1,7 @@
 //! Persistence: one diesel `MultiConnection` over SQLite and PostgreSQL, an r2d2 pool, the
 //! embedded migrations, and one repository module per aggregate.
 
+pub mod admin_relationships;
 pub mod agreements;
 pub mod customer_invitations;
 pub mod customers;
@@ -233,8 +234,13 @@ impl Db {
     }
 
     /// Runs the pending migrations of this backend, then seals secrets older rows kept in
-    /// clear; returns the migrations' names.
-    pub fn migrate(&self, key: &crate::sealing::DataKey) -> Result<Vec<String>, StoreError> {
+    /// clear and turns older delegated admin flags into admin relationships from `now` (R33);
+    /// returns the migrations' names.
+    pub fn migrate(
+        &self,
+        key: &crate::sealing::DataKey,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.get()?;
         let applied = run_migrations(&mut conn)?;
         let sealed = sealing::seal_existing(&mut conn, key)?;
@@ -242,6 +248,13 @@ impl Db {
             tracing::info!(
                 rows = sealed,
                 "sealed secrets kept in clear by an older version"
+            );
+        }
+        let granted = admin_relationships::grant_existing(&mut conn, now)?;
+        if granted > 0 {
+            tracing::info!(
+                customers = granted,
+                "granted admin relationships for delegated admin of an older version"
             );
         }
         Ok(applied)

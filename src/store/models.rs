@@ -6,6 +6,9 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::*;
+use crate::domain::admin_relationship::{
+    AdminDuration, AdminRelationship, AdminRole, AdminStatus, Approval, Side,
+};
 use crate::domain::agreement::Acceptance;
 use crate::domain::capability::Relationship;
 use crate::domain::customer::{Customer, CustomerRelationship, Domain};
@@ -466,6 +469,8 @@ pub struct CustomerRelationshipRow {
     pub customer_id: String,
     pub relationship: String,
     pub provider_id: Option<String>,
+    /// The flag admin relationships replaced (R31); only the upgrade reads it
+    /// (`admin_relationships::grant_existing`). Every relationship is made with an admin grant.
     pub delegated_admin: bool,
     pub since: NaiveDateTime,
 }
@@ -477,7 +482,7 @@ impl From<&CustomerRelationship> for CustomerRelationshipRow {
             customer_id: r.customer_id.to_string(),
             relationship: r.relationship.name().to_owned(),
             provider_id: r.provider_id.map(|p| p.to_string()),
-            delegated_admin: r.delegated_admin,
+            delegated_admin: true,
             since: naive(r.since),
         }
     }
@@ -497,7 +502,6 @@ impl TryFrom<CustomerRelationshipRow> for CustomerRelationship {
                 .as_deref()
                 .map(|p| tenant("customer_relationships.provider_id", p))
                 .transpose()?,
-            delegated_admin: r.delegated_admin,
             since: utc(r.since),
         })
     }
@@ -519,6 +523,9 @@ pub struct CustomerInvitationRow {
     pub email_body: String,
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    /// JSON array of role names; null (older rows): the defaults (R32).
+    pub admin_roles: Option<String>,
+    pub admin_duration_days: Option<i64>,
 }
 
 impl CustomerInvitationRow {
@@ -538,6 +545,8 @@ impl CustomerInvitationRow {
             email_body: key.seal(&i.email.body),
             expires_at: naive(i.expires_at),
             created_at: naive(i.created_at),
+            admin_roles: Some(roles_json(&i.admin_roles)),
+            admin_duration_days: Some(i.admin_duration.days()),
         }
     }
 }
@@ -572,6 +581,111 @@ impl CustomerInvitationRow {
             },
             expires_at: utc(r.expires_at),
             created_at: utc(r.created_at),
+            admin_roles: match r.admin_roles.as_deref() {
+                Some(raw) => roles("customer_invitations.admin_roles", raw)?,
+                None => AdminRole::DEFAULT.to_vec(),
+            },
+            admin_duration: match r.admin_duration_days {
+                Some(days) => duration("customer_invitations.admin_duration_days", days)?,
+                None => AdminDuration::MAX,
+            },
+        })
+    }
+}
+
+/// Admin roles as stored: a JSON array of their names (R31).
+pub fn roles_json(roles: &[AdminRole]) -> String {
+    serde_json::Value::from(roles.iter().map(|r| r.name()).collect::<Vec<_>>()).to_string()
+}
+
+fn roles(column: &str, raw: &str) -> Result<Vec<AdminRole>, StoreError> {
+    let names: Vec<String> = serde_json::from_str(raw).map_err(|e| corrupt(column, e))?;
+    names
+        .iter()
+        .map(|n| AdminRole::from_name(n).ok_or_else(|| corrupt(column, n)))
+        .collect()
+}
+
+fn duration(column: &str, days: i64) -> Result<AdminDuration, StoreError> {
+    AdminDuration::from_days(days).ok_or_else(|| corrupt(column, days))
+}
+
+/// One admin relationship (R31, R32). `status` is the stored one: approval_pending, active or
+/// terminated.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = admin_relationships, treat_none_as_null = true)]
+pub struct AdminRelationshipRow {
+    pub id: String,
+    pub partner_id: String,
+    pub customer_id: String,
+    pub roles: String,
+    pub duration_days: i64,
+    pub auto_extend: bool,
+    pub status: String,
+    pub approval_token_hash: Option<String>,
+    pub approval_expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub activated_at: Option<NaiveDateTime>,
+    pub first_end: Option<NaiveDateTime>,
+    pub terminated_at: Option<NaiveDateTime>,
+    pub terminated_by: Option<String>,
+}
+
+impl From<&AdminRelationship> for AdminRelationshipRow {
+    fn from(r: &AdminRelationship) -> Self {
+        AdminRelationshipRow {
+            id: r.id.to_string(),
+            partner_id: r.partner_id.to_string(),
+            customer_id: r.customer_id.to_string(),
+            roles: roles_json(&r.roles),
+            duration_days: r.duration.days(),
+            auto_extend: r.auto_extend,
+            status: r.stored.name().to_owned(),
+            approval_token_hash: r.approval.as_ref().map(|a| a.token_hash.clone()),
+            approval_expires_at: r.approval.as_ref().map(|a| naive(a.expires_at)),
+            created_at: naive(r.created_at),
+            activated_at: r.activated_at.map(naive),
+            first_end: r.first_end.map(naive),
+            terminated_at: r.terminated_at.map(naive),
+            terminated_by: r.terminated_by.map(|s| s.name().to_owned()),
+        }
+    }
+}
+
+impl TryFrom<AdminRelationshipRow> for AdminRelationship {
+    type Error = StoreError;
+
+    fn try_from(r: AdminRelationshipRow) -> Result<Self, StoreError> {
+        let approval = match (r.approval_token_hash, r.approval_expires_at) {
+            (Some(token_hash), Some(expires_at)) => Some(Approval {
+                token_hash,
+                expires_at: utc(expires_at),
+            }),
+            (None, None) => None,
+            _ => return Err(corrupt("admin_relationships.approval_expires_at", &r.id)),
+        };
+        Ok(AdminRelationship {
+            id: uuid("admin_relationships.id", &r.id)?,
+            partner_id: tenant("admin_relationships.partner_id", &r.partner_id)?,
+            customer_id: tenant("admin_relationships.customer_id", &r.customer_id)?,
+            roles: roles("admin_relationships.roles", &r.roles)?,
+            duration: duration("admin_relationships.duration_days", r.duration_days)?,
+            auto_extend: r.auto_extend,
+            stored: AdminStatus::from_name(&r.status)
+                .ok_or_else(|| corrupt("admin_relationships.status", &r.status))?,
+            approval,
+            created_at: utc(r.created_at),
+            activated_at: r.activated_at.map(utc),
+            first_end: r.first_end.map(utc),
+            terminated_at: r.terminated_at.map(utc),
+            terminated_by: r
+                .terminated_by
+                .as_deref()
+                .map(|s| {
+                    Side::from_name(s)
+                        .ok_or_else(|| corrupt("admin_relationships.terminated_by", s))
+                })
+                .transpose()?,
         })
     }
 }

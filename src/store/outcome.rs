@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use super::models::{EventRow, naive};
 use super::{
-    AnyConnection, OrRefused, StoreError, agreements, customer_invitations, customers, enrollments,
-    events, incentives, outbox, partners, partnerships, providers, webhooks,
+    AnyConnection, OrRefused, StoreError, admin_relationships, agreements, customer_invitations,
+    customers, enrollments, events, incentives, outbox, partners, partnerships, providers,
+    webhooks,
 };
 use crate::domain::DomainError;
 use crate::domain::outcome::{Author, Change, Event, Outcome, Subject};
@@ -146,6 +147,15 @@ fn write(conn: &mut AnyConnection, key: &DataKey, change: &Change) -> Result<(),
         Change::UpdateCustomerInvitation { after, from } => saved(
             customer_invitations::update_from(conn, key, after, *from)?,
             "invitation",
+        ),
+        Change::InsertAdminRelationship(r) => {
+            admin_relationships::insert(conn, r).or_refused(|| {
+                DomainError::InvalidState("the approval link was issued twice; try again".into())
+            })
+        }
+        Change::UpdateAdminRelationship { after, from } => saved(
+            admin_relationships::update_from(conn, after, *from)?,
+            "admin relationship",
         ),
         Change::InsertWebhookEndpoint(e) => webhooks::insert(conn, key, e),
         Change::UpdateWebhookEndpoint(e) => webhooks::update(conn, key, e),

@@ -188,6 +188,27 @@ diesel::table! {
         email_body -> Text,
         expires_at -> Timestamp,
         created_at -> Timestamp,
+        admin_roles -> Nullable<Text>,
+        admin_duration_days -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    admin_relationships (id) {
+        id -> Text,
+        partner_id -> Text,
+        customer_id -> Text,
+        roles -> Text,
+        duration_days -> BigInt,
+        auto_extend -> Bool,
+        status -> Text,
+        approval_token_hash -> Nullable<Text>,
+        approval_expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+        first_end -> Nullable<Timestamp>,
+        terminated_at -> Nullable<Timestamp>,
+        terminated_by -> Nullable<Text>,
     }
 }
 
@@ -195,6 +216,7 @@ diesel::joinable!(customer_relationships -> customers (customer_id));
 diesel::joinable!(provider_relationships -> providers (provider_id));
 diesel::joinable!(provider_relationships -> partners (partner_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    admin_relationships,
     customers,
     customer_relationships,
     providers,

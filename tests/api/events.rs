@@ -52,10 +52,14 @@ async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
             "partnership_invitation.created",
             "partnership_invitation.accepted",
             "customer.created",
+            "admin_relationship.created",
+            "admin_relationship.activated",
             "customer_invitation.created",
             "customer_invitation.email_edited",
             "customer_invitation.sent",
             "customer.relationship_changed",
+            "admin_relationship.created",
+            "admin_relationship.activated",
             "customer_invitation.accepted",
         ]
     );
@@ -94,19 +98,24 @@ async fn r34_the_walk_through_is_one_event_per_step_and_tenant_in_order() {
     );
     assert_eq!(sequences(&provider_feed), vec![1, 2, 3, 4]);
     let customer_feed = app.ga(customer).get("/v1/events").await.expect(200);
+    // R33: the admin relationships of the creation and of the acceptance concern the customer too.
     assert_eq!(
         types(&customer_feed),
         vec![
+            "admin_relationship.created",
+            "admin_relationship.activated",
             "customer.relationship_changed",
+            "admin_relationship.created",
+            "admin_relationship.activated",
             "customer_invitation.accepted"
         ]
     );
     assert_eq!(
-        customer_feed["items"][0]["data"]["relationship"],
+        customer_feed["items"][2]["data"]["relationship"],
         "indirect_reseller"
     );
     // Each tenant has its own copy, with its own id.
-    assert_ne!(customer_feed["items"][1]["id"], last["id"]);
+    assert_ne!(customer_feed["items"][5]["id"], last["id"]);
     // The audit log is the same events, one entry each, `action` being the type.
     let audit = app
         .ga(partner)

@@ -209,7 +209,15 @@ impl TestApp {
         configure: impl FnOnce(&mut ConfigArgs),
         adjust: impl Fn(&mut Settings),
     ) -> TestApp {
-        let db = TestDb::new();
+        TestApp::spawn_on(TestDb::new(), configure, adjust).await
+    }
+
+    /// As `spawn_full`, on a database the test prepared (an older version's data to upgrade).
+    pub async fn spawn_on(
+        db: TestDb,
+        configure: impl FnOnce(&mut ConfigArgs),
+        adjust: impl Fn(&mut Settings),
+    ) -> TestApp {
         let data = tempfile::tempdir().expect("temp dir");
         let mut args = default_args(&db, data.path());
         configure(&mut args);

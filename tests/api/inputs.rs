@@ -200,7 +200,7 @@ async fn empty_query_parameters_count_as_absent_on_every_list() {
     let app = TestApp::with_webhooks().await;
     let provider = app.provider().await;
     let partner = app.partnered(&provider).await;
-    app.direct_customer(&partner, false).await;
+    let customer = app.direct_customer(&partner, false).await;
     let hook = app
         .ga(&partner)
         .post(
@@ -229,12 +229,15 @@ async fn empty_query_parameters_count_as_absent_on_every_list() {
         lists += 1;
         let caller = if template.contains("{provider_id}") {
             app.ga(&provider)
+        } else if template.starts_with("/v1/customers/") {
+            app.ga(&customer)
         } else {
             app.ga(&partner)
         };
         let path = template
             .replace("{partner_id}", &partner)
             .replace("{provider_id}", &provider)
+            .replace("{customer_id}", &customer)
             .replace("{endpoint_id}", &hook);
         let plain = caller.get(&path).await.expect(200);
         let empty: Vec<String> = query.iter().map(|name| format!("{name}=")).collect();

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
+mod admin_relationships;
 mod agreement;
 mod auth;
 mod cli;

@@ -168,3 +168,81 @@ fn r34_an_older_audit_log_becomes_the_event_log() {
         ]
     );
 }
+
+/// R33 on upgrade: a customer an older version marked `delegated_admin` keeps its access, as an
+/// active relationship with the default roles for 730 days from the upgrade; one without the
+/// flag gets none. Starting again grants nothing twice.
+#[tokio::test]
+async fn r33_delegated_admin_of_an_older_version_becomes_an_admin_relationship() {
+    use diesel::RunQueryDsl;
+    let db = TestDb::new();
+    let mut conn = db.connect();
+    run_migrations(&mut conn).unwrap();
+    let postgres = db.is_postgres();
+    let source = || {
+        if postgres {
+            POSTGRES_MIGRATIONS
+        } else {
+            SQLITE_MIGRATIONS
+        }
+    };
+    // Back to the version before admin relationships.
+    while !conn
+        .revert_last_migration(source())
+        .unwrap()
+        .to_string()
+        .contains("000009")
+    {}
+    let p = "7d8a3f2e-0b1c-4c55-9a57-2f3e4d5c6b7a";
+    let (with, without) = (
+        "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        "1f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f1",
+    );
+    let mut old = vec![format!(
+        "INSERT INTO partners (tenant_id, company_name, region, direct_bill, offboarding_identified, indirect_reseller, created_at, updated_at) VALUES ('{p}', 'Contoso', 'DE', TRUE, TRUE, FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+    )];
+    for (c, delegated) in [(with, "TRUE"), (without, "FALSE")] {
+        old.push(format!(
+            "INSERT INTO customers (tenant_id, company_name, domain, store_for_business, created_at) VALUES ('{c}', 'Fourth Coffee', 'fourthcoffee.onmicrosoft.com', FALSE, '2026-01-01 00:00:00')"
+        ));
+        old.push(format!(
+            "INSERT INTO customer_relationships (partner_id, customer_id, relationship, provider_id, delegated_admin, since) VALUES ('{p}', '{c}', 'direct_bill', NULL, {delegated}, '2026-01-01 00:00:00')"
+        ));
+    }
+    for sql in old {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    drop(conn);
+
+    let app = crate::helpers::TestApp::spawn_on(db, |_| {}, |_| {}).await;
+    let upgraded = chrono::Utc::now();
+    let customer = |c: &str| format!("/v1/partners/{p}/customers/{c}");
+    let kept = app.ga(p).get(&customer(with)).await.expect(200);
+    assert_eq!(kept["delegated_admin"], true);
+    let admin = &kept["admin_relationship"];
+    assert_eq!(
+        admin["roles"],
+        serde_json::json!([
+            "User Administrator",
+            "License Administrator",
+            "Helpdesk Administrator",
+            "Directory Readers"
+        ])
+    );
+    assert_eq!(admin["status"], "active");
+    let ends = chrono::DateTime::parse_from_rfc3339(admin["ends_at"].as_str().unwrap()).unwrap();
+    let term = ends.signed_duration_since(upgraded) - chrono::Duration::days(730);
+    assert!(term.num_seconds().abs() < 60, "730 days from the upgrade");
+    let none = app.ga(p).get(&customer(without)).await.expect(200);
+    assert_eq!(
+        (&none["delegated_admin"], &none["admin_relationship"]),
+        (&serde_json::json!(false), &serde_json::Value::Null)
+    );
+
+    // Another start on the upgraded database grants nothing again.
+    app.replica(|_| {});
+    assert_eq!(
+        app.db.texts("SELECT id AS v FROM admin_relationships"),
+        vec![admin["id"].as_str().unwrap().to_owned()]
+    );
+}

@@ -103,7 +103,7 @@ async fn r35_every_event_of_the_walk_through_is_delivered_signed_as_the_feed_sho
         .as_array()
         .unwrap()
         .clone();
-    assert_eq!(partner_feed.len(), 13, "the walk-through's events");
+    assert_eq!(partner_feed.len(), 17, "the walk-through's events");
     let replayed = partner_receiver.wait_for(partner_feed.len()).await;
 
     for (feed, received, secret) in [

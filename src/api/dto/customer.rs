@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::customer::{Customer, CustomerRelationship};
+use super::admin_relationship::AdminRelationshipSummary;
+use crate::domain::admin_relationship::{self, AdminGrant};
+use crate::domain::customer::PartnerCustomer;
 
 /// One action of R23, decided for the caller (R25: every decision carries its reason).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -36,8 +38,10 @@ pub struct CustomerDto {
     /// Indirect only: the provider that orders and bills.
     #[schema(format = "uuid")]
     pub provider_id: Option<String>,
-    /// R18: the partner holds administrator permissions.
+    /// R18, R33: true while an admin relationship of the partner is active or expiring.
     pub delegated_admin: bool,
+    /// R31: the partner's current relationship that grants roles, else its latest; null if none.
+    pub admin_relationship: Option<AdminRelationshipSummary>,
     pub since: DateTime<Utc>,
     /// In the detail view: what the caller may do (R23).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,7 +49,9 @@ pub struct CustomerDto {
 }
 
 impl CustomerDto {
-    pub fn new(c: &Customer, r: &CustomerRelationship) -> Self {
+    /// The customer as its partner sees it at `now` (admin relationships expire with time).
+    pub fn new(pc: &PartnerCustomer, now: DateTime<Utc>) -> Self {
+        let (c, r) = (&pc.customer, &pc.relationship);
         CustomerDto {
             id: c.tenant_id.to_string(),
             company_name: c.company_name.as_str().to_owned(),
@@ -53,7 +59,9 @@ impl CustomerDto {
             store_for_business: c.store_for_business,
             relationship: r.relationship.name().to_owned(),
             provider_id: r.provider_id.map(|p| p.to_string()),
-            delegated_admin: r.delegated_admin,
+            delegated_admin: AdminGrant::of(&pc.admin, now).active,
+            admin_relationship: admin_relationship::current(&pc.admin, now)
+                .map(|a| AdminRelationshipSummary::new(a, now)),
             since: r.since,
             capabilities: None,
         }

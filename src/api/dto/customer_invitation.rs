@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::email::EmailDto;
+use crate::domain::admin_relationship::AdminRole;
 use crate::domain::invitation::CustomerInvitation;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,6 +33,12 @@ pub struct CustomerInvitationDto {
     pub email: EmailDto,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// R32: the roles accepting grants the partner.
+    #[schema(example = json!(["User Administrator", "License Administrator", "Helpdesk Administrator", "Directory Readers"]))]
+    pub admin_roles: Vec<AdminRole>,
+    /// R32: how long they are granted.
+    #[schema(value_type = crate::api::doc::AdminDuration)]
+    pub admin_duration: String,
 }
 
 impl CustomerInvitationDto {
@@ -63,6 +70,8 @@ impl CustomerInvitationDto {
             },
             expires_at: i.expires_at,
             created_at: i.created_at,
+            admin_roles: i.admin_roles.clone(),
+            admin_duration: i.admin_duration.iso(),
         }
     }
 }

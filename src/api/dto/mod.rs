@@ -2,6 +2,7 @@
 //! feed (`events::apply`) render a subject through the same type. DTOs depend on the domain
 //! only, never on a handler (STYLE.md "Rooms that do not call upward").
 
+pub mod admin_relationship;
 pub mod agreement;
 pub mod customer;
 pub mod customer_invitation;
