@@ -10,15 +10,16 @@ timeout, a replay, or two replicas racing a lease), and a seen id is acknowledge
 Prints one line per new event: sequence, type, subject.
 """
 
-import json
 import os
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 webhook = Webhook(os.environ["WEBHOOK_SECRET"])
 seen = set()  # a real receiver keeps this in its database, beside what the event changes
+lock = threading.Lock()  # requests arrive on several threads
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -33,11 +34,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.send_response(204)
         self.end_headers()
-        if event["id"] in seen:
-            return
-        seen.add(event["id"])
-        subject = f'{event["subject"]["kind"]}/{event["subject"]["id"]}'
-        print(f'{event["sequence"]}\t{event["type"]}\t{subject}', flush=True)
+        with lock:
+            if event["id"] in seen:
+                return
+            seen.add(event["id"])
+            subject = f'{event["subject"]["kind"]}/{event["subject"]["id"]}'
+            print(f'{event["sequence"]}\t{event["type"]}\t{subject}', flush=True)
 
     def log_message(self, *args):
         pass

@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::doc::{
     ApiDoc, add_idempotency_header, add_problem_examples, add_value_constraints,
-    mark_optional_bodies, qualify_operation_ids,
+    forbid_auto_extend_with_global_administrator, mark_optional_bodies, qualify_operation_ids,
 };
 use crate::api::extract::{BODY_LIMIT, drop_empty_query_params, path_error, query_error};
 use crate::api::fallback;
@@ -66,6 +66,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     add_value_constraints(
         &mut doc,
         &patches.iter().map(|p| p.as_ref()).collect::<Vec<_>>(),
+    );
+    forbid_auto_extend_with_global_administrator(
+        &mut doc,
+        &<api::admin_relationships::RequestAdminRelationship as utoipa::ToSchema>::name(),
     );
     qualify_operation_ids(&mut doc);
     doc

@@ -76,3 +76,21 @@ closed_sets! {
     AdminStatus => ("AdminRelationshipStatus", "An admin relationship's state; time decides `expiring` (the last 30 days) and `expired` (R31)."),
     Side => ("AdminRelationshipSide", "Which side ended an admin relationship (R32)."),
 }
+
+/// An item of a webhook endpoint's `event_types`: an event type, or `*` for every event (R35).
+pub struct WebhookEventType;
+
+impl PartialSchema for WebhookEventType {
+    fn schema() -> RefOr<Schema> {
+        string_enum(
+            "An event type, or `*` for every event (R35).",
+            std::iter::once("*").chain(EventType::ALL.iter().map(|t| t.name())),
+        )
+    }
+}
+
+impl ToSchema for WebhookEventType {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("WebhookEventType")
+    }
+}

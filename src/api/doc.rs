@@ -169,6 +169,31 @@ pub fn mark_optional_bodies(doc: &mut utoipa::openapi::OpenApi) {
 /// `allowEmptyValue` on every optional query parameter: an empty one counts as absent
 /// (`extract::drop_empty_query_params`), and utoipa's `Parameter` has no field for the keyword,
 /// so it goes in as an extension-style member.
+/// R31 in the schema of an admin relationship request: `auto_extend: true` together with
+/// Global Administrator is refused, so generated clients and fuzzers know it (JSON Schema `not`,
+/// which utoipa's `Object` has no field for).
+pub fn forbid_auto_extend_with_global_administrator(
+    doc: &mut utoipa::openapi::OpenApi,
+    schema: &str,
+) {
+    if let Some(RefOr::T(Schema::Object(o))) = doc
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut(schema))
+    {
+        o.extensions.get_or_insert_with(Default::default).insert(
+            "not".to_owned(),
+            serde_json::json!({
+                "required": ["auto_extend", "roles"],
+                "properties": {
+                    "auto_extend": {"const": true},
+                    "roles": {"contains": {"const": "Global Administrator"}}
+                }
+            }),
+        );
+    }
+}
+
 pub fn add_value_constraints(doc: &mut utoipa::openapi::OpenApi, patches: &[&str]) {
     use utoipa::openapi::Required;
     use utoipa::openapi::path::ParameterIn;

@@ -216,6 +216,22 @@ where
     }
 }
 
+/// A JSON integer, also when written with a zero fraction (`9.0`, `9e0`): JSON Schema's
+/// `integer` allows those, so the API does too (`#[serde(deserialize_with = "whole_number")]`).
+pub fn whole_number<'de, D>(deserializer: D) -> Result<i64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let n = serde_json::Number::deserialize(deserializer)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom("must be a whole number")),
+    }
+}
+
 /// Collects field errors from domain parsing, so one answer names every bad field.
 #[derive(Debug, Default)]
 pub struct Fields(Vec<FieldError>);

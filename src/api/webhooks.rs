@@ -10,13 +10,14 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::Caller;
+use super::closed_sets::WebhookEventType;
 use super::dto::webhook::WebhookEndpointDto;
 use super::error::{
     ApiError, BadRequest, FieldError, Forbidden, NotFound, Unauthenticated, Unprocessable,
 };
 use super::error_code::ErrorCode;
 use super::events;
-use super::extract::{ApiJson, Fields, PageParams, one_of, query_param};
+use super::extract::{ApiJson, Fields, PageParams, one_of, query_param, whole_number};
 use super::idempotency::{Answer, Once};
 use crate::domain::access::Operation;
 use crate::domain::outcome::Outcome;
@@ -87,8 +88,8 @@ pub struct CreateWebhookEndpoint {
     /// (unless `WEBHOOK_ALLOW_PRIVATE`).
     #[schema(min_length = 1, max_length = 2000)]
     pub url: String,
-    /// `["*"]`, or event types.
-    #[schema(value_type = Vec<String>, min_items = 1, max_items = 27)]
+    /// `["*"]` for every event (a list naming `*` means every event), or event types.
+    #[schema(value_type = Vec<WebhookEventType>, min_items = 1, max_items = 28)]
     pub event_types: Vec<String>,
     #[schema(min_length = 1, max_length = 500)]
     pub description: Option<String>,
@@ -100,7 +101,7 @@ pub struct CreateWebhookEndpoint {
 pub struct PatchWebhookEndpoint {
     #[schema(min_length = 1, max_length = 2000)]
     pub url: Option<String>,
-    #[schema(value_type = Option<Vec<String>>, min_items = 1, max_items = 27)]
+    #[schema(value_type = Option<Vec<WebhookEventType>>, min_items = 1, max_items = 28)]
     pub event_types: Option<Vec<String>>,
     #[schema(min_length = 1, max_length = 500)]
     pub description: Option<String>,
@@ -114,6 +115,7 @@ pub struct PatchWebhookEndpoint {
 pub struct Replay {
     /// Deliver again every matching event with a greater `sequence`.
     #[schema(minimum = 0)]
+    #[serde(deserialize_with = "whole_number")]
     pub after_sequence: i64,
 }
 
@@ -370,6 +372,7 @@ pub async fn edit(
     params(("endpoint_id" = String, Path, format = "uuid")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),

@@ -27,13 +27,14 @@ pub enum EventFilter {
 }
 
 impl EventFilter {
-    /// `["*"]` or a non-empty list of known types; `Err` names the first unknown one.
+    /// A non-empty list of known types, or `*` (with or without others) for every event; `Err`
+    /// names the first unknown one.
     pub fn parse(names: &[String]) -> Result<EventFilter, String> {
-        if names.len() == 1 && names[0] == "*" {
-            return Ok(EventFilter::All);
-        }
         if names.is_empty() {
             return Err("must name at least one event type, or be [\"*\"]".into());
+        }
+        if names.iter().any(|n| n == "*") {
+            return Ok(EventFilter::All);
         }
         let mut types = Vec::new();
         for name in names {
@@ -398,11 +399,11 @@ mod tests {
         assert!(!only.matches(EventType::EnrollmentRejected));
         assert!(EventFilter::All.matches(EventType::CustomerCreated));
         assert!(!EventFilter::All.matches(EventType::WebhookTest));
-        for bad in [
-            s(&[]),
-            s(&["*", "enrollment.approved"]),
-            s(&["enrollment.done"]),
-        ] {
+        assert_eq!(
+            EventFilter::parse(&s(&["enrollment.approved", "*"])),
+            Ok(EventFilter::All)
+        );
+        for bad in [s(&[]), s(&[""]), s(&["enrollment.done"])] {
             assert!(EventFilter::parse(&bad).is_err(), "{bad:?}");
         }
         assert_eq!(only.names(), s(&["enrollment.approved"]));
