@@ -20,6 +20,7 @@ use crate::domain::notification::{MailStatus, NotificationKind};
 use crate::domain::program::Program;
 use crate::domain::provider::Service;
 use crate::domain::role::Role;
+use crate::domain::transition_plan::{BlockedReason, PlanOutcome, PlanStatus};
 use crate::domain::webhook::{DeliveryStatus, DisabledReason};
 
 fn string_enum(description: &str, names: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
@@ -75,6 +76,9 @@ closed_sets! {
     AdminRole => ("AdminRole", "A Microsoft Entra role an admin relationship grants (R31)."),
     AdminStatus => ("AdminRelationshipStatus", "An admin relationship's state; time decides `expiring` (the last 30 days) and `expired` (R31)."),
     Side => ("AdminRelationshipSide", "Which side ended an admin relationship (R32)."),
+    PlanStatus => ("TransitionPlanStatus", "A transition plan's state (R36-R38)."),
+    PlanOutcome => ("PlanOutcome", "What executing a plan does for one customer (R36)."),
+    BlockedReason => ("PlanBlockedReason", "Why a plan cannot invite a customer: R22, already indirect (R21), an invitation open (R17)."),
 }
 
 /// An item of a webhook endpoint's `event_types`: an event type, or `*` for every event (R35).

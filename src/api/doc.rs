@@ -52,6 +52,7 @@ Every response carries `x-request-id`.",
         (name = "partnerships", description = "Partnership invitations and provider lists (R15)"),
         (name = "customers", description = "Customers and capabilities (R19, R23-R25)"),
         (name = "customer invitations", description = "Customer invitations and moves (R16-R18, R21-R22)"),
+        (name = "transition plans", description = "Plans to move many direct bill customers to one provider, as a dry run (R36)"),
         (name = "admin relationships", description = "Admin relationships: Entra roles a customer grants its partner for a time, after Microsoft's GDAP (R31-R33)"),
         (name = "incentives", description = "Incentive programs (R26-R27)"),
         (name = "notifications", description = "The e-mail outbox (R30)"),
@@ -389,6 +390,14 @@ component!(
         .pattern(Some(crate::domain::admin_relationship::DURATION_PATTERN))
         .description(Some("ISO 8601 days, from `P1D` to `P730D`"))
         .examples(["P730D"])
+        .into()
+);
+
+component!(
+    /// An id (`format: uuid`), where a list holds ids.
+    Uuid => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
         .into()
 );
 

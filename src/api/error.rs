@@ -260,6 +260,9 @@ impl From<DomainError> for ApiError {
                     "cannot be true with Global Administrator",
                 )])
             }
+            DomainError::UnknownCustomers(_) => {
+                ApiError::validation(vec![FieldError::new("customer_ids", detail)])
+            }
             DomainError::NewCustomerDetailsMissing(fields) => ApiError::validation(
                 fields
                     .into_iter()

@@ -16,6 +16,7 @@ use super::dto::incentive::{IncentiveEnrollmentDto, IncentiveInvitationDto};
 use super::dto::partner::PartnerDto;
 use super::dto::partnership::PartnershipInvitationDto;
 use super::dto::provider::ProviderDto;
+use super::dto::transition_plan::TransitionPlanDto;
 use super::dto::webhook::WebhookEndpointDto;
 use super::error::{ApiError, BadRequest, FieldError, Forbidden, NotFound, Unauthenticated};
 use super::extract::{DEFAULT_LIMIT, MAX_LIMIT, path_tenant};
@@ -77,6 +78,7 @@ fn render(subject: &EventSubject, now: DateTime<Utc>) -> Result<String, StoreErr
         EventSubject::AdminRelationship(r) => {
             serde_json::to_string(&AdminRelationshipDto::new(r, now))
         }
+        EventSubject::TransitionPlan(p) => serde_json::to_string(&TransitionPlanDto::from(p)),
         EventSubject::WebhookEndpoint(e) => serde_json::to_string(&WebhookEndpointDto::new(e)),
     };
     json.map_err(|e| StoreError::Corrupt(format!("event data: {e}")))

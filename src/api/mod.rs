@@ -28,6 +28,7 @@ pub mod partnerships;
 pub mod program_info;
 pub mod providers;
 pub mod request_id;
+pub mod transition_plans;
 pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -69,6 +70,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(customer_invitations::revoke)
         .service(customer_invitations::view)
         .service(customer_invitations::accept)
+        .service(transition_plans::create)
+        .service(transition_plans::read)
         .service(admin_relationships::list)
         .service(admin_relationships::request)
         .service(admin_relationships::terminate)

@@ -75,6 +75,9 @@ pub enum Operation {
     ApproveAdminRelationship,
     /// R32: the customer's GlobalAdmin sees which partners hold which roles until when.
     ReadGrantedAdminRelationships,
+    /// R36: plan the move of many direct bill customers.
+    PlanTransition,
+    ReadTransitionPlans,
 }
 
 /// Who an operation is open to: roles of the owning tenant, and whether the operator's
@@ -125,6 +128,8 @@ pub fn grant(operation: Operation) -> Grant {
         Operation::TerminateAdminRelationship => (GA, false),
         Operation::ApproveAdminRelationship => (GA, false),
         Operation::ReadGrantedAdminRelationships => (GA, false),
+        Operation::PlanTransition => (GA_AA, false),
+        Operation::ReadTransitionPlans => (ANY, false),
     };
     Grant { roles, operator }
 }
@@ -369,6 +374,29 @@ mod tests {
                 PARTNER,
                 &[GlobalAdmin],
                 Some(OTHER),
+                mismatch,
+            ),
+            // R36: GA and AA plan; any role of the partner reads.
+            (PlanTransition, PARTNER, &[AdminAgent], Some(PARTNER), ok),
+            (
+                PlanTransition,
+                PARTNER,
+                &[SalesAgent],
+                Some(PARTNER),
+                forbidden,
+            ),
+            (
+                ReadTransitionPlans,
+                PARTNER,
+                &[SalesAgent],
+                Some(PARTNER),
+                ok,
+            ),
+            (
+                ReadTransitionPlans,
+                OTHER,
+                &[GlobalAdmin],
+                Some(PARTNER),
                 mismatch,
             ),
         ];

@@ -79,4 +79,7 @@ pub enum DomainError {
     /// R31: an admin relationship with Global Administrator cannot extend itself.
     #[error("auto_extend cannot be used with the Global Administrator role")]
     AutoExtendWithGlobalAdministrator,
+    /// R36: a plan names customers that are not the partner's (R28: unknown or foreign alike).
+    #[error("not customers of this partner: {}", .0.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "))]
+    UnknownCustomers(Vec<crate::domain::values::TenantId>),
 }

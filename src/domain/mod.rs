@@ -23,6 +23,7 @@ pub mod program;
 pub mod provider;
 pub mod region;
 pub mod role;
+pub mod transition_plan;
 pub mod values;
 pub mod webhook;
 

@@ -14,6 +14,7 @@ use super::invitation::{CustomerInvitation, CustomerInvitationStatus, Partnershi
 use super::notification::Notification;
 use super::partner::Partner;
 use super::provider::{Provider, ProviderRelationship};
+use super::transition_plan::TransitionPlan;
 use super::values::TenantId;
 use super::webhook::WebhookEndpoint;
 
@@ -60,6 +61,8 @@ pub enum Change {
         from: CustomerInvitationStatus,
     },
     InsertAdminRelationship(AdminRelationship),
+    /// R36: a plan with its items.
+    InsertTransitionPlan(TransitionPlan),
     /// Only while the stored relationship is still `from` (R32: an approval link works once).
     UpdateAdminRelationship {
         after: AdminRelationship,
@@ -89,6 +92,7 @@ pub enum Subject {
     Customer(PartnerCustomer),
     CustomerInvitation(CustomerInvitation),
     AdminRelationship(AdminRelationship),
+    TransitionPlan(TransitionPlan),
     WebhookEndpoint(WebhookEndpoint),
 }
 
@@ -105,6 +109,7 @@ impl Subject {
             Subject::Customer(c) => c.customer.tenant_id.to_string(),
             Subject::CustomerInvitation(i) => i.id.to_string(),
             Subject::AdminRelationship(r) => r.id.to_string(),
+            Subject::TransitionPlan(p) => p.id.to_string(),
             Subject::WebhookEndpoint(e) => e.id.to_string(),
         }
     }

@@ -19,6 +19,7 @@ pub mod partnerships;
 pub mod providers;
 pub mod schema;
 pub mod sealing;
+pub mod transition_plans;
 pub mod webhooks;
 
 use std::time::Duration;

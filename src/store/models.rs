@@ -598,7 +598,7 @@ pub fn roles_json(roles: &[AdminRole]) -> String {
     serde_json::Value::from(roles.iter().map(|r| r.name()).collect::<Vec<_>>()).to_string()
 }
 
-fn roles(column: &str, raw: &str) -> Result<Vec<AdminRole>, StoreError> {
+pub fn roles(column: &str, raw: &str) -> Result<Vec<AdminRole>, StoreError> {
     let names: Vec<String> = serde_json::from_str(raw).map_err(|e| corrupt(column, e))?;
     names
         .iter()

@@ -9,7 +9,7 @@ use super::models::{EventRow, naive};
 use super::{
     AnyConnection, OrRefused, StoreError, admin_relationships, agreements, customer_invitations,
     customers, enrollments, events, incentives, outbox, partners, partnerships, providers,
-    webhooks,
+    transition_plans, webhooks,
 };
 use crate::domain::DomainError;
 use crate::domain::outcome::{Author, Change, Event, Outcome, Subject};
@@ -148,6 +148,7 @@ fn write(conn: &mut AnyConnection, key: &DataKey, change: &Change) -> Result<(),
             customer_invitations::update_from(conn, key, after, *from)?,
             "invitation",
         ),
+        Change::InsertTransitionPlan(p) => transition_plans::insert(conn, p),
         Change::InsertAdminRelationship(r) => {
             admin_relationships::insert(conn, r).or_refused(|| {
                 DomainError::InvalidState("the approval link was issued twice; try again".into())

@@ -289,3 +289,26 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::allow_tables_to_appear_in_same_query!(webhook_endpoints, webhook_deliveries, events);
+
+diesel::table! {
+    transition_plans (id) {
+        id -> Text,
+        partner_id -> Text,
+        provider_id -> Text,
+        status -> Text,
+        admin_roles -> Nullable<Text>,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    transition_plan_items (plan_id, customer_id) {
+        plan_id -> Text,
+        customer_id -> Text,
+        company_name -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        position -> BigInt,
+    }
+}

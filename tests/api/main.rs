@@ -28,4 +28,5 @@ mod races;
 mod receiver;
 mod secrets;
 mod smtp_sink;
+mod transition_plans;
 mod webhooks;

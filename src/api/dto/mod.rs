@@ -12,4 +12,5 @@ pub mod incentive;
 pub mod partner;
 pub mod partnership;
 pub mod provider;
+pub mod transition_plan;
 pub mod webhook;

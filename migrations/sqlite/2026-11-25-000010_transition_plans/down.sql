@@ -1,0 +1,2 @@
+DROP TABLE transition_plan_items;
+DROP TABLE transition_plans;
