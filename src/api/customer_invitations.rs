@@ -209,13 +209,10 @@ pub async fn create(
     let provider_id = fields.take("provider_id", TenantId::parse(&b.provider_id));
     let customer_id = fields.take_opt("customer_id", b.customer_id.as_deref(), TenantId::parse);
     let to = fields.take_opt("customer_email", b.customer_email.as_deref(), Email::parse);
-    let admin_roles = match &b.admin_roles {
-        None => Some(AdminRole::DEFAULT.to_vec()),
-        Some(names) => fields.take(
-            "admin_roles",
-            AdminRole::parse_set(names).map_err(ValueError),
-        ),
-    };
+    let admin_roles = fields.take(
+        "admin_roles",
+        AdminRole::requested(b.admin_roles.as_deref()).map_err(ValueError),
+    );
     let admin_duration = fields.take_opt("admin_duration", b.admin_duration.as_deref(), |d| {
         AdminDuration::parse(d).map_err(ValueError)
     });

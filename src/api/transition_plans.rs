@@ -59,13 +59,10 @@ impl CreateTransitionPlan {
                 )
                 .map(Some),
         };
-        let admin_roles = match &self.admin_roles {
-            None => Some(AdminRole::DEFAULT.to_vec()),
-            Some(names) => fields.take(
-                "admin_roles",
-                AdminRole::parse_set(names).map_err(ValueError),
-            ),
-        };
+        let admin_roles = fields.take(
+            "admin_roles",
+            AdminRole::requested(self.admin_roles.as_deref()).map_err(ValueError),
+        );
         let message = fields.take_opt("message", self.message.as_deref(), |m| {
             Text::parse(m, MESSAGE_MAX)
         });

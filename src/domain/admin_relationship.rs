@@ -52,6 +52,14 @@ impl AdminRole {
         AdminRole::ALL.into_iter().find(|r| r.name() == name)
     }
 
+    /// The roles an invitation or a plan grants: the names given, or `DEFAULT` when none are.
+    pub fn requested(names: Option<&[String]>) -> Result<Vec<AdminRole>, String> {
+        match names {
+            None => Ok(AdminRole::DEFAULT.to_vec()),
+            Some(names) => AdminRole::parse_set(names),
+        }
+    }
+
     /// A non-empty set of catalogue names, sorted and without repeats; `Err` says what is wrong.
     pub fn parse_set(names: &[String]) -> Result<Vec<AdminRole>, String> {
         if names.is_empty() {

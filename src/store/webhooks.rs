@@ -40,6 +40,12 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("webhook_endpoints.{what}"))
 }
 
+/// The stored `event_types` (a JSON array of names) as the filter it was saved from.
+fn filter_of(stored: &str) -> Result<EventFilter, StoreError> {
+    let names: Vec<String> = serde_json::from_str(stored).map_err(|_| corrupt("event_types"))?;
+    EventFilter::parse(&names).map_err(|_| corrupt("event_types"))
+}
+
 impl EndpointRow {
     fn sealed(e: &WebhookEndpoint, key: &DataKey) -> EndpointRow {
         let names = serde_json::to_string(&e.events.names()).unwrap_or_else(|_| "[]".into());
@@ -69,8 +75,6 @@ impl EndpointRow {
                 .and_then(|s| Secret::parse(&s))
                 .ok_or_else(|| corrupt("secret_sealed"))
         };
-        let names: Vec<String> =
-            serde_json::from_str(&self.event_types).map_err(|_| corrupt("event_types"))?;
         let previous = match (&self.previous_secret_sealed, self.previous_secret_until) {
             (Some(sealed), Some(until)) => Some((secret(sealed)?, utc(until))),
             _ => None,
@@ -78,7 +82,7 @@ impl EndpointRow {
         Ok(WebhookEndpoint {
             id: Uuid::parse_str(&self.id).map_err(|_| corrupt("id"))?,
             tenant_id: tenant("webhook_endpoints.tenant_id", &self.tenant_id)?,
-            events: EventFilter::parse(&names).map_err(|_| corrupt("event_types"))?,
+            events: filter_of(&self.event_types)?,
             description: self.description,
             enabled: self.enabled,
             disabled_reason: self
@@ -261,12 +265,7 @@ fn receivers(
         .select((ep::id, ep::event_types))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, types)| {
-            let names: Vec<String> =
-                serde_json::from_str(&types).map_err(|_| corrupt("event_types"))?;
-            let filter = EventFilter::parse(&names).map_err(|_| corrupt("event_types"))?;
-            Ok((id, filter))
-        })
+        .map(|(id, types)| Ok((id, filter_of(&types)?)))
         .collect()
 }
 
