@@ -14,23 +14,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench code: a failed unwrap is a failed run
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use csp_transition::auth::{Claims, mint};
-use csp_transition::clock::Clock;
-use csp_transition::config::{ConfigArgs, DEFAULT_MAIL_FROM, DatabaseUrl, Settings};
-use csp_transition::startup::Application;
 use csp_transition::store::{self, AnyConnection};
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
-use serde_json::{Value, json};
+use diesel::{QueryableByName, RunQueryDsl};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use uuid::Uuid;
 
-const OPERATOR: &str = "00000000-0000-0000-0000-000000000001";
-const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123456789";
+use common::{Api, BenchDb, OPERATOR, backends, secs, start, token};
+
 /// The backlog the sending replica drains (about: whole replays of the endpoint's feed).
 const DELIVERIES: i64 = 5000;
 /// Events of the partner's feed made by PATCH (besides its registration).
@@ -47,14 +45,8 @@ const GIVE_UP: Duration = Duration::from_secs(180);
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let mut rows = Vec::new();
-    rows.push(run(BenchDb::sqlite()).await);
-    match std::env::var("BENCH_DATABASE_URL") {
-        Ok(admin) if !admin.trim().is_empty() => rows.push(run(BenchDb::postgres(&admin)).await),
-        _ => println!(
-            "postgres: skipped, BENCH_DATABASE_URL is not set (set it to an admin URL such as \
-             postgres://postgres@127.0.0.1:5432/postgres; the bench creates and drops a database \
-             of its own there)"
-        ),
+    for db in backends() {
+        rows.push(run(db).await);
     }
     println!();
     println!(
@@ -95,10 +87,6 @@ struct Row {
 
 impl std::fmt::Display for Row {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let secs = |d: Option<Duration>| {
-            d.map(|d| format!("{:.2}", d.as_secs_f64()))
-                .unwrap_or_else(|| "—".into())
-        };
         let rate = self
             .received
             .map(|d| self.deliveries as f64 / d.as_secs_f64());
@@ -128,62 +116,6 @@ impl std::fmt::Display for Row {
             write!(f, "  ({} duplicate requests!)", self.duplicates)?;
         }
         Ok(())
-    }
-}
-
-/// A database of the bench's own: a temporary SQLite file, or a new PostgreSQL database that
-/// is dropped with this value.
-struct BenchDb {
-    backend: &'static str,
-    url: String,
-    admin: Option<(String, String)>,
-    _dir: tempfile::TempDir,
-}
-
-impl BenchDb {
-    fn sqlite() -> BenchDb {
-        let dir = tempfile::tempdir().unwrap();
-        BenchDb {
-            backend: "sqlite",
-            url: dir.path().join("bench.db").to_string_lossy().into_owned(),
-            admin: None,
-            _dir: dir,
-        }
-    }
-
-    fn postgres(admin_url: &str) -> BenchDb {
-        // As `Db::connect` does: OpenSSL without its atexit cleanup, before libpq uses it.
-        openssl_sys::init();
-        let name = format!("csp_bench_{}", Uuid::new_v4().simple());
-        let mut conn = PgConnection::establish(admin_url).expect("BENCH_DATABASE_URL reachable");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .expect("create the bench database");
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_owned())
-            .expect("BENCH_DATABASE_URL names a database");
-        BenchDb {
-            backend: "postgres",
-            url: format!("{base}/{name}"),
-            admin: Some((admin_url.to_owned(), name)),
-            _dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn connect(&self) -> AnyConnection {
-        store::establish(&DatabaseUrl::parse(&self.url).unwrap()).unwrap()
-    }
-}
-
-impl Drop for BenchDb {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = &self.admin {
-            if let Ok(mut conn) = PgConnection::establish(admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
-        }
     }
 }
 
@@ -258,51 +190,6 @@ async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
     Some(())
 }
 
-fn token(tenant: &str, roles: &[&str]) -> String {
-    let now = jsonwebtoken::get_current_timestamp();
-    let claims = Claims {
-        sub: "bench@example.com".into(),
-        tid: tenant.into(),
-        roles: roles.iter().map(|r| r.to_string()).collect(),
-        exp: now + 3600,
-        iat: Some(now),
-        iss: None,
-        aud: None,
-    };
-    mint(SECRET, &claims).unwrap()
-}
-
-/// A caller of one replica's API.
-struct Api {
-    base: String,
-    client: reqwest::Client,
-}
-
-impl Api {
-    async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Value) -> Value {
-        let res = self
-            .client
-            .request(method.clone(), format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let body: Value = res.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{method} {path}: {status} {body}");
-        body
-    }
-}
-
-/// Starts a replica on `settings`; it runs until the runtime ends.
-fn start(settings: &Settings) -> String {
-    let app = Application::build(settings, Clock::system()).expect("the replica starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run());
-    base
-}
-
 fn pending(conn: &mut AnyConnection) -> i64 {
     store::webhooks::backlog(conn).unwrap()
 }
@@ -342,32 +229,10 @@ async fn run(db: BenchDb) -> Row {
         db.backend
     );
     let data = tempfile::tempdir().unwrap();
-    let args = ConfigArgs {
-        database_url: db.url.clone(),
-        bind_addr: "127.0.0.1:0".into(),
-        public_base_url: None,
-        jwt_secret: Some(SECRET.into()),
-        jwt_public_key_file: None,
-        jwt_jwks_file: None,
-        jwt_issuer: None,
-        jwt_audience: None,
-        operator_tenant_id: OPERATOR.into(),
-        enrollment_review: "auto".into(),
-        data_key: None,
-        data_key_file: None,
-        webhook_allow_private: "true".into(),
-        smtp_url: None,
-        mail_from: DEFAULT_MAIL_FROM.into(),
-        senders: "off".into(),
-    };
-    let mut settings = Settings::from_args(&args).unwrap();
     // Both replicas use the development data key made here, so B opens A's sealed secrets.
-    settings.data_dir = data.path().to_path_buf();
+    let settings = db.settings(data.path(), false);
     let receiver = Receiver::start().await;
-    let api = Api {
-        base: start(&settings),
-        client: reqwest::Client::new(),
-    };
+    let api = Api::new(start(&settings));
 
     let partner = Uuid::new_v4().to_string();
     let operator = token(OPERATOR, &["ProgramAdmin"]);

@@ -102,6 +102,10 @@ pub struct ConfigArgs {
     /// on: this replica runs the background senders; off: it only serves requests
     #[arg(long, env = "SENDERS", default_value = "on", global = true)]
     pub senders: String,
+    /// Customers an operation invites per second on this replica (R37); 0: as fast as the
+    /// database allows
+    #[arg(long, env = "OPERATION_RATE", default_value = "0", global = true)]
+    pub operation_rate: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,8 +275,10 @@ pub struct Settings {
     /// None: e-mails stay in the outbox, nothing is sent (R30).
     pub smtp_url: Option<SmtpUrl>,
     pub mail_from: Mailbox,
-    /// Whether this replica runs the background senders.
+    /// Whether this replica runs the background senders and operations.
     pub senders: bool,
+    /// The pause after each customer an operation handles; None: no pause (R37).
+    pub operation_pace: Option<std::time::Duration>,
 }
 
 impl Settings {
@@ -345,6 +351,19 @@ impl Settings {
                 ));
             }
         };
+        let operation_pace = match args.operation_rate.trim().parse::<u32>() {
+            Ok(0) => None,
+            Ok(rate) => Some(std::time::Duration::from_secs(1) / rate),
+            Err(_) => {
+                return Err(ConfigError::new(
+                    "OPERATION_RATE",
+                    format!(
+                        "{:?} is not a number of customers per second",
+                        args.operation_rate
+                    ),
+                ));
+            }
+        };
         Ok(Settings {
             database,
             bind_addr,
@@ -362,6 +381,7 @@ impl Settings {
             smtp_url,
             mail_from,
             senders,
+            operation_pace,
         })
     }
 }
@@ -485,7 +505,7 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_its_variable() {
-        let cases: [(&[&str], &str); 13] = [
+        let cases: [(&[&str], &str); 14] = [
             (&["--smtp-url", "mail.example.com:25"], "SMTP_URL"),
             (&["--smtp-url", "http://mail.example.com"], "SMTP_URL"),
             (&["--smtp-url", "smtp://"], "SMTP_URL"),
@@ -496,6 +516,7 @@ mod tests {
                 "MAIL_FROM",
             ),
             (&["--senders", "maybe"], "SENDERS"),
+            (&["--operation-rate", "fast"], "OPERATION_RATE"),
             (&["--bind-addr", "localhost"], "BIND_ADDR"),
             (&["--jwt-secret", "short"], "JWT_SECRET"),
             (&["--operator-tenant-id", "op"], "OPERATOR_TENANT_ID"),

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod operation_runner;
 pub mod route_table;
 pub mod sealing;
 pub mod startup;

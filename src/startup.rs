@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::config::{ConfigError, Settings};
 use crate::delivery;
 use crate::delivery::mail::MailSender;
+use crate::operation_runner;
 use crate::route_table::RouteTable;
 use crate::sealing::DataKey;
 use crate::state::AppState;
@@ -79,8 +80,9 @@ pub struct Application {
     server: Server,
     port: u16,
     base_url: String,
-    /// None with SENDERS=off: this replica only serves requests.
-    webhooks: Option<web::Data<AppState>>,
+    /// None with SENDERS=off: this replica only serves requests (no senders, no operations).
+    background: Option<web::Data<AppState>>,
+    operation_pace: Option<std::time::Duration>,
     /// None: no SMTP_URL, or SENDERS=off.
     mail: Option<MailSender>,
 }
@@ -143,7 +145,8 @@ impl Application {
             server,
             port: local.port(),
             base_url,
-            webhooks: settings.senders.then_some(app_state),
+            background: settings.senders.then_some(app_state),
+            operation_pace: settings.operation_pace,
             mail,
         })
     }
@@ -161,15 +164,20 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves, with the background senders beside the server in the same runtime (R35); they
-    /// stop with it.
+    /// Serves, with the background senders (R35) and operations (R37) beside the server in the
+    /// same runtime; they stop with it.
     pub async fn run(self) -> std::io::Result<()> {
+        let pace = self.operation_pace;
         let webhooks = self
-            .webhooks
+            .background
+            .clone()
             .map(|state| tokio::spawn(delivery::webhook::run(state)));
+        let operations = self
+            .background
+            .map(|state| tokio::spawn(operation_runner::run(state, pace)));
         let mail = self.mail.map(|sender| tokio::spawn(sender.run()));
         let served = self.server.await;
-        for task in [webhooks, mail].into_iter().flatten() {
+        for task in [webhooks, operations, mail].into_iter().flatten() {
             task.abort();
         }
         served

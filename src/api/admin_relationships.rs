@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::doc;
+use super::dto::Empty;
 use super::dto::admin_relationship::AdminRelationshipDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
@@ -66,10 +67,6 @@ pub struct ApproveAdminRelationship {
     #[validate(length(min = 1, max = TOKEN_MAX, message = "must be 1 to 200 characters"))]
     pub token: String,
 }
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Empty {}
 
 /// Ends the relationship `load` finds for one side, in one transaction (R32).
 async fn end<F>(

@@ -17,6 +17,7 @@ use crate::domain::invitation::{
     CustomerInvitationKind, CustomerInvitationStatus, PartnershipStatus,
 };
 use crate::domain::notification::{MailStatus, NotificationKind};
+use crate::domain::operation::{OperationKind, OperationStatus};
 use crate::domain::program::Program;
 use crate::domain::provider::Service;
 use crate::domain::role::Role;
@@ -79,6 +80,8 @@ closed_sets! {
     PlanStatus => ("TransitionPlanStatus", "A transition plan's state (R36-R38)."),
     PlanOutcome => ("PlanOutcome", "What executing a plan does for one customer (R36)."),
     BlockedReason => ("PlanBlockedReason", "Why a plan cannot invite a customer: R22, already indirect (R21), an invitation open (R17)."),
+    OperationKind => ("OperationKind", "What an operation does (R37)."),
+    OperationStatus => ("OperationStatus", "An operation's state: `running` until every customer is handled (R37)."),
 }
 
 /// An item of a webhook endpoint's `event_types`: an event type, or `*` for every event (R35).

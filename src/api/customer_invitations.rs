@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::doc;
+use super::dto::Empty;
 use super::dto::customer::CustomerDto;
 use super::dto::customer_invitation::CustomerInvitationDto;
 use super::error::{
@@ -131,10 +132,6 @@ pub struct AcceptCustomerInvitation {
     pub domain: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Empty {}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerInvitationFilter {
@@ -242,6 +239,7 @@ pub async fn create(
             now,
             admin_roles,
             admin_duration: admin_duration.unwrap_or(AdminDuration::MAX),
+            note: None,
         };
         let inv = events::apply(conn, caller, &key, commands::draft(ctx, draft)?, now)?;
         Answer::created(&shown_to(caller, &inv, now))

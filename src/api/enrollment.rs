@@ -8,6 +8,7 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::doc;
+use super::dto::Empty;
 use super::dto::enrollment::EnrollmentDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use super::events;
@@ -38,11 +39,6 @@ pub struct RejectEnrollment {
 fn reason_schema() -> utoipa::openapi::schema::Object {
     doc::text(REASON_MAX, "Shown to the partner in the rejection notice")
 }
-
-/// Operator approvals and rejections take no body, or `{}`.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Empty {}
 
 const REASON_MAX: usize = 1000;
 

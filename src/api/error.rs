@@ -191,6 +191,10 @@ impl ApiError {
         self.code
     }
 
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     pub fn status(&self) -> StatusCode {
         self.code.status()
     }
@@ -286,6 +290,9 @@ impl From<DomainError> for ApiError {
             DomainError::PartnerExists(_) => ApiError::new(ErrorCode::PartnerExists, detail),
             DomainError::ProviderExists(_) => ApiError::new(ErrorCode::ProviderExists, detail),
             DomainError::InvalidState(_) => ApiError::new(ErrorCode::InvalidState, detail),
+            DomainError::OperationNotFinished(_) => {
+                ApiError::new(ErrorCode::OperationNotFinished, detail)
+            }
             DomainError::Irreversible => ApiError::new(ErrorCode::Irreversible, detail),
             DomainError::EnrollmentNotApproved => {
                 ApiError::new(ErrorCode::EnrollmentNotApproved, detail)

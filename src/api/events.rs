@@ -13,6 +13,7 @@ use super::dto::customer::CustomerDto;
 use super::dto::customer_invitation::CustomerInvitationDto;
 use super::dto::enrollment::EnrollmentDto;
 use super::dto::incentive::{IncentiveEnrollmentDto, IncentiveInvitationDto};
+use super::dto::operation::OperationDto;
 use super::dto::partner::PartnerDto;
 use super::dto::partnership::PartnershipInvitationDto;
 use super::dto::provider::ProviderDto;
@@ -79,6 +80,7 @@ fn render(subject: &EventSubject, now: DateTime<Utc>) -> Result<String, StoreErr
             serde_json::to_string(&AdminRelationshipDto::new(r, now))
         }
         EventSubject::TransitionPlan(p) => serde_json::to_string(&TransitionPlanDto::from(p)),
+        EventSubject::Operation(o) => serde_json::to_string(&OperationDto::from(o)),
         EventSubject::WebhookEndpoint(e) => serde_json::to_string(&WebhookEndpointDto::new(e)),
     };
     json.map_err(|e| StoreError::Corrupt(format!("event data: {e}")))

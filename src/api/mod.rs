@@ -23,6 +23,7 @@ pub mod incentives;
 pub mod invitation_link;
 pub mod limits;
 pub mod notifications;
+pub mod operations;
 pub mod partners;
 pub mod partnerships;
 pub mod program_info;
@@ -72,6 +73,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(customer_invitations::accept)
         .service(transition_plans::create)
         .service(transition_plans::read)
+        .service(transition_plans::execute)
+        .service(operations::read)
         .service(admin_relationships::list)
         .service(admin_relationships::request)
         .service(admin_relationships::terminate)

@@ -1,5 +1,6 @@
 //! Transition plans: the dry run of moving many direct bill customers to one provider (R36).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -8,6 +9,8 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::doc;
+use super::dto::Empty;
+use super::dto::operation::OperationDto;
 use super::dto::transition_plan::TransitionPlanDto;
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthenticated};
 use super::events;
@@ -15,10 +18,11 @@ use super::extract::{ApiJson, Fields, path_tenant};
 use super::idempotency::{Answer, Once};
 use crate::domain::access::Operation;
 use crate::domain::admin_relationship::AdminRole;
+use crate::domain::operation::{self as operation, Starter};
 use crate::domain::transition_plan::{self as commands, PlanInput};
 use crate::domain::values::{TenantId, Text, ValueError};
 use crate::state::AppState;
-use crate::store::transition_plans;
+use crate::store::{operations, transition_plans};
 
 pub const MESSAGE_MAX: usize = 1000;
 pub const CUSTOMERS_MAX: u64 = 1000;
@@ -142,4 +146,53 @@ pub async fn read(
         .read(move |conn| transition_plans::owned(conn, id, &plan_id).map_err(ApiError::from))
         .await?;
     Ok(HttpResponse::Ok().json(TransitionPlanDto::from(&plan)))
+}
+
+/// Execute the plan (R37, R38): one move invitation for each `invite` customer, made and marked
+/// sent in the background, one customer at a time, each checked again as it is then (one
+/// customer's failure does not stop the others). Answers at once with the operation to poll. A
+/// plan executes once: a second execute is 409, whatever its `Idempotency-Key`; only a retry
+/// with the first request's key gets the first answer again.
+#[utoipa::path(
+    tag = "transition plans",
+    params(("partner_id" = String, Path, format = "uuid"), ("plan_id" = String, Path, format = "uuid")),
+    request_body(content = Empty, description = "Optional; may be empty"),
+    responses(
+        (status = 202, body = OperationDto, headers(("Location" = String, description = "`/v1/operations/{id}`"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "`operation_not_finished`: the plan is being executed; `invalid_state`: it was executed (R38)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a body that is not `{}`", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/partners/{partner_id}/transition-plans/{plan_id}/execute")]
+pub async fn execute(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: ApiJson<Empty>,
+    once: Once,
+) -> Result<HttpResponse, ApiError> {
+    let (partner_id, plan_id) = path.into_inner();
+    let id = path_tenant("partner_id", &partner_id)?;
+    caller.require(Operation::PlanTransition, Some(id))?;
+    body.parse()?;
+    let (now, op_id, key) = (state.clock.now(), Uuid::now_v7(), state.data_key.clone());
+    once.write(&state, caller, move |conn, caller| {
+        let (plan, current) = operations::execute_context(conn, id, &plan_id)?;
+        let author = caller.author();
+        let started_by = Starter {
+            sub: author.sub,
+            tenant: author.tenant,
+            roles: author.roles,
+            request_id: author.request_id,
+        };
+        let decided = operation::start(&plan, current, op_id, started_by, now)?;
+        let op = events::apply(conn, caller, &key, decided, now)?;
+        Ok(Answer::new(StatusCode::ACCEPTED, &OperationDto::from(&op))?
+            .at(format!("/v1/operations/{}", op.id)))
+    })
+    .await
 }

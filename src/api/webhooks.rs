@@ -11,6 +11,7 @@ use validator::Validate;
 
 use super::caller::Caller;
 use super::closed_sets::WebhookEventType;
+use super::dto::Empty;
 use super::dto::webhook::WebhookEndpointDto;
 use super::error::{
     ApiError, BadRequest, FieldError, Forbidden, NotFound, Unauthenticated, Unprocessable,
@@ -118,10 +119,6 @@ pub struct Replay {
     #[serde(deserialize_with = "whole_number")]
     pub after_sequence: i64,
 }
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Empty {}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

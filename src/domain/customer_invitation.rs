@@ -364,6 +364,7 @@ mod tests {
             now,
             admin_roles: vec![AdminRole::UserAdministrator],
             admin_duration: AdminDuration::from_days(90).expect("days"),
+            note: None,
         }
     }
 

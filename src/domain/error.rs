@@ -82,4 +82,7 @@ pub enum DomainError {
     /// R36: a plan names customers that are not the partner's (R28: unknown or foreign alike).
     #[error("not customers of this partner: {}", .0.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "))]
     UnknownCustomers(Vec<crate::domain::values::TenantId>),
+    /// R38: the plan's operation is still running.
+    #[error("{0}")]
+    OperationNotFinished(String),
 }

@@ -276,6 +276,8 @@ pub struct CustomerInvitationDraft {
     pub now: DateTime<Utc>,
     pub admin_roles: Vec<AdminRole>,
     pub admin_duration: AdminDuration,
+    /// The partner's own words, after the greeting (a transition plan's `message`, R36).
+    pub note: Option<String>,
 }
 
 impl CustomerInvitation {
@@ -299,6 +301,10 @@ impl CustomerInvitation {
             partner.company_name.as_str(),
             provider.name.as_str()
         );
+        let greeting = match &d.note {
+            Some(note) => format!("{greeting}\n\n{note}"),
+            None => greeting,
+        };
         let body = format!(
             "{greeting}\n\n{} would like to serve you as indirect reseller together with its indirect provider {}. \
              {} will manage your subscriptions, licenses and users; {} will order products and bill you.\n\n\
@@ -548,6 +554,7 @@ mod tests {
             now,
             admin_roles: AdminRole::DEFAULT.to_vec(),
             admin_duration: AdminDuration::MAX,
+            note: None,
         };
         CustomerInvitation::draft(&partner(), &provider(), Some("Fourth Coffee"), d)
     }

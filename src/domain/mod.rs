@@ -16,6 +16,7 @@ pub mod event;
 pub mod incentive;
 pub mod invitation;
 pub mod notification;
+pub mod operation;
 pub mod outcome;
 pub mod partner;
 pub mod partnership;

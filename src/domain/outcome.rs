@@ -3,6 +3,7 @@
 //! tenant concerned) and the e-mails those events send. One store call applies it.
 
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::admin_relationship::{AdminRelationship, AdminStatus};
 use super::agreement::Acceptance;
@@ -12,9 +13,10 @@ use super::event::EventType;
 use super::incentive::{IncentiveEnrollment, IncentiveInvitation};
 use super::invitation::{CustomerInvitation, CustomerInvitationStatus, PartnershipInvitation};
 use super::notification::Notification;
+use super::operation::{ItemResult, Operation, OperationStatus};
 use super::partner::Partner;
 use super::provider::{Provider, ProviderRelationship};
-use super::transition_plan::TransitionPlan;
+use super::transition_plan::{PlanStatus, TransitionPlan};
 use super::values::TenantId;
 use super::webhook::WebhookEndpoint;
 
@@ -63,6 +65,24 @@ pub enum Change {
     InsertAdminRelationship(AdminRelationship),
     /// R36: a plan with its items.
     InsertTransitionPlan(TransitionPlan),
+    /// R38: only while the stored plan is still `from`.
+    UpdateTransitionPlanStatus {
+        plan: Uuid,
+        from: PlanStatus,
+        to: PlanStatus,
+    },
+    /// R37: the operation, and its plan's `invite` items pending.
+    InsertOperation(Operation),
+    /// Only while the stored operation is still `from`.
+    UpdateOperation {
+        after: Operation,
+        from: OperationStatus,
+    },
+    /// R37: one item's result, only while it is still pending (a customer is handled once).
+    CompletePlanItem {
+        plan: Uuid,
+        result: ItemResult,
+    },
     /// Only while the stored relationship is still `from` (R32: an approval link works once).
     UpdateAdminRelationship {
         after: AdminRelationship,
@@ -93,6 +113,7 @@ pub enum Subject {
     CustomerInvitation(CustomerInvitation),
     AdminRelationship(AdminRelationship),
     TransitionPlan(TransitionPlan),
+    Operation(Operation),
     WebhookEndpoint(WebhookEndpoint),
 }
 
@@ -110,6 +131,7 @@ impl Subject {
             Subject::CustomerInvitation(i) => i.id.to_string(),
             Subject::AdminRelationship(r) => r.id.to_string(),
             Subject::TransitionPlan(p) => p.id.to_string(),
+            Subject::Operation(o) => o.id.to_string(),
             Subject::WebhookEndpoint(e) => e.id.to_string(),
         }
     }
@@ -196,6 +218,25 @@ impl<T> Outcome<T> {
             changes,
             events,
         }
+    }
+
+    /// This outcome followed by the one `f` decides on its value.
+    pub fn and_then<U, E>(
+        self,
+        f: impl FnOnce(T) -> Result<Outcome<U>, E>,
+    ) -> Result<Outcome<U>, E> {
+        let Outcome {
+            value,
+            changes,
+            events,
+        } = self;
+        let next = f(value)?;
+        Ok(Outcome {
+            value: (),
+            changes,
+            events,
+        }
+        .then(next))
     }
 
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {

@@ -302,6 +302,7 @@ mod tests {
             now,
             admin_roles: AdminRole::DEFAULT.to_vec(),
             admin_duration: AdminDuration::MAX,
+            note: None,
         };
         CustomerInvitation::draft(&partner(), &provider(), Some("Customer"), d)
     }

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod incentives;
 pub mod mail;
 pub mod models;
+pub mod operations;
 pub mod outbox;
 pub mod outcome;
 pub mod page;

@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::models::{EventRow, naive};
 use super::{
     AnyConnection, OrRefused, StoreError, admin_relationships, agreements, customer_invitations,
-    customers, enrollments, events, incentives, outbox, partners, partnerships, providers,
-    transition_plans, webhooks,
+    customers, enrollments, events, incentives, operations, outbox, partners, partnerships,
+    providers, transition_plans, webhooks,
 };
 use crate::domain::DomainError;
 use crate::domain::outcome::{Author, Change, Event, Outcome, Subject};
@@ -149,6 +149,21 @@ fn write(conn: &mut AnyConnection, key: &DataKey, change: &Change) -> Result<(),
             "invitation",
         ),
         Change::InsertTransitionPlan(p) => transition_plans::insert(conn, p),
+        Change::UpdateTransitionPlanStatus { plan, from, to } => saved(
+            transition_plans::update_status(conn, *plan, *from, *to)?,
+            "plan",
+        ),
+        Change::InsertOperation(op) => operations::insert(conn, op).or_refused(|| {
+            DomainError::OperationNotFinished(
+                "the plan is being executed by another request".into(),
+            )
+        }),
+        Change::UpdateOperation { after, from } => {
+            saved(operations::update_from(conn, after, *from)?, "operation")
+        }
+        Change::CompletePlanItem { plan, result } => {
+            saved(operations::complete_item(conn, *plan, result)?, "plan item")
+        }
         Change::InsertAdminRelationship(r) => {
             admin_relationships::insert(conn, r).or_refused(|| {
                 DomainError::InvalidState("the approval link was issued twice; try again".into())

@@ -310,5 +310,25 @@ diesel::table! {
         outcome -> Text,
         reason -> Nullable<Text>,
         position -> BigInt,
+        state -> Nullable<Text>,
+        invitation_id -> Nullable<Text>,
+        error_code -> Nullable<Text>,
+        error_detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    operations (id) {
+        id -> Text,
+        tenant_id -> Text,
+        kind -> Text,
+        plan_id -> Text,
+        status -> Text,
+        actor_sub -> Text,
+        actor_tenant -> Text,
+        actor_roles -> Text,
+        request_id -> Text,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }

@@ -176,3 +176,20 @@ pub fn owned(
         items,
     })
 }
+
+/// Only while the stored plan is still `from` (R38); false when it is not.
+pub fn update_status(
+    conn: &mut AnyConnection,
+    plan: uuid::Uuid,
+    from: PlanStatus,
+    to: PlanStatus,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        plans::table
+            .find(plan.to_string())
+            .filter(plans::status.eq(from.name())),
+    )
+    .set(plans::status.eq(to.name()))
+    .execute(conn)?;
+    Ok(n == 1)
+}

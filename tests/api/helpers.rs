@@ -101,6 +101,7 @@ pub fn default_args(db: &TestDb, data_dir: &std::path::Path) -> ConfigArgs {
         smtp_url: None,
         mail_from: csp_transition::config::DEFAULT_MAIL_FROM.into(),
         senders: "on".into(),
+        operation_rate: "0".into(),
     }
 }
 

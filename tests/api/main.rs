@@ -6,7 +6,9 @@
 mod admin_relationships;
 mod agreement;
 mod auth;
+mod bulk_move;
 mod cli;
+mod crash_resume;
 mod customers;
 mod enrollment;
 mod errors;

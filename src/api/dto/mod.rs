@@ -9,8 +9,14 @@ pub mod customer_invitation;
 pub mod email;
 pub mod enrollment;
 pub mod incentive;
+pub mod operation;
 pub mod partner;
 pub mod partnership;
 pub mod provider;
 pub mod transition_plan;
 pub mod webhook;
+
+/// A body that may be left out or sent as `{}`: the steps that take no input.
+#[derive(Debug, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
