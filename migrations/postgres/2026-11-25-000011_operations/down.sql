@@ -1,3 +1,4 @@
+DROP INDEX customer_invitations_customer;
 DROP INDEX transition_plan_items_state;
 ALTER TABLE transition_plan_items DROP COLUMN error_detail;
 ALTER TABLE transition_plan_items DROP COLUMN error_code;
