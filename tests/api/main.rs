@@ -29,6 +29,7 @@ mod providers;
 mod races;
 mod receiver;
 mod secrets;
+mod shutdown;
 mod smtp_sink;
 mod transition_plans;
 mod webhooks;
