@@ -106,6 +106,14 @@ pub struct ConfigArgs {
     /// database allows
     #[arg(long, env = "OPERATION_RATE", default_value = "0", global = true)]
     pub operation_rate: String,
+    /// Requests a tenant may make a minute on this replica; 0: no limit
+    #[arg(
+        long,
+        env = "RATE_LIMIT_PER_MINUTE",
+        default_value = "6000",
+        global = true
+    )]
+    pub rate_limit_per_minute: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,6 +287,8 @@ pub struct Settings {
     pub senders: bool,
     /// The pause after each customer an operation handles; None: no pause (R37).
     pub operation_pace: Option<std::time::Duration>,
+    /// API.md "Rate limits": requests per tenant a minute on this replica; 0: no limit.
+    pub rate_limit_per_minute: u32,
 }
 
 impl Settings {
@@ -364,6 +374,19 @@ impl Settings {
                 ));
             }
         };
+        let rate_limit_per_minute =
+            args.rate_limit_per_minute
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| {
+                    ConfigError::new(
+                        "RATE_LIMIT_PER_MINUTE",
+                        format!(
+                            "{:?} is not a number of requests a minute",
+                            args.rate_limit_per_minute
+                        ),
+                    )
+                })?;
         Ok(Settings {
             database,
             bind_addr,
@@ -382,6 +405,7 @@ impl Settings {
             mail_from,
             senders,
             operation_pace,
+            rate_limit_per_minute,
         })
     }
 }
@@ -505,7 +529,7 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_its_variable() {
-        let cases: [(&[&str], &str); 14] = [
+        let cases: [(&[&str], &str); 15] = [
             (&["--smtp-url", "mail.example.com:25"], "SMTP_URL"),
             (&["--smtp-url", "http://mail.example.com"], "SMTP_URL"),
             (&["--smtp-url", "smtp://"], "SMTP_URL"),
@@ -517,6 +541,10 @@ mod tests {
             ),
             (&["--senders", "maybe"], "SENDERS"),
             (&["--operation-rate", "fast"], "OPERATION_RATE"),
+            (
+                &["--rate-limit-per-minute", "many"],
+                "RATE_LIMIT_PER_MINUTE",
+            ),
             (&["--bind-addr", "localhost"], "BIND_ADDR"),
             (&["--jwt-secret", "short"], "JWT_SECRET"),
             (&["--operator-tenant-id", "op"], "OPERATOR_TENANT_ID"),

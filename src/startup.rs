@@ -11,11 +11,13 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::doc::{
-    ApiDoc, add_idempotency_header, add_problem_examples, add_value_constraints,
+    ApiDoc, add_idempotency_header, add_problem_examples, add_rate_limited, add_value_constraints,
     forbid_auto_extend_with_global_administrator, mark_optional_bodies, qualify_operation_ids,
 };
 use crate::api::extract::{BODY_LIMIT, drop_empty_query_params, path_error, query_error};
 use crate::api::fallback;
+use crate::api::metrics::{self, Metrics};
+use crate::api::rate_limit::{self, RateLimits};
 use crate::api::{self, idempotency, limits, request_id};
 use crate::auth::Verifier;
 use crate::clock::Clock;
@@ -58,6 +60,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(api::routes)
         .split_for_parts();
     add_idempotency_header(&mut doc);
+    add_rate_limited(&mut doc);
     add_problem_examples(&mut doc);
     mark_optional_bodies(&mut doc);
     let patches = [
@@ -107,6 +110,7 @@ impl Application {
             .unwrap_or_else(|| format!("http://{local}"));
         let mail = mail_sender(settings, &db, &data_key, &clock);
         let doc = openapi();
+        let rate_limits = RateLimits::new(settings.rate_limit_per_minute, clock.clone());
         let state = web::Data::new(AppState {
             db,
             verifier,
@@ -118,9 +122,12 @@ impl Application {
             data_key,
             webhook_allow_private: settings.webhook_allow_private,
             webhook_timeout: settings.webhook_timeout,
+            rate_limits,
+            metrics: Metrics::default(),
         });
         let app_state = state.clone();
-        // Outermost last: request id, head limits, empty query parameters, idempotency.
+        // Outermost last: metrics, request id, rate limits, head limits, empty query
+        // parameters, idempotency.
         let server = limits::serve(listener, move || {
             App::new()
                 .app_data(state.clone())
@@ -130,7 +137,9 @@ impl Application {
                 .wrap(from_fn(idempotency::middleware))
                 .wrap(from_fn(drop_empty_query_params))
                 .wrap(from_fn(limits::middleware))
+                .wrap(from_fn(rate_limit::middleware))
                 .wrap(from_fn(request_id::middleware))
+                .wrap(from_fn(metrics::middleware))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", doc.clone()))
                 .route("/swagger-ui", web::get().to(swagger_redirect))
                 .configure(|cfg| {

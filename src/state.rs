@@ -1,5 +1,7 @@
 //! What every request can reach: the pool, the clock, the verifier, the settings.
 
+use crate::api::metrics::Metrics;
+use crate::api::rate_limit::RateLimits;
 use crate::auth::Verifier;
 use crate::clock::Clock;
 use crate::domain::enrollment::ReviewMode;
@@ -24,4 +26,8 @@ pub struct AppState {
     pub webhook_allow_private: bool,
     /// R35: how long a receiver has to answer (10 s).
     pub webhook_timeout: std::time::Duration,
+    /// None: limits are off (API.md "Rate limits").
+    pub rate_limits: Option<RateLimits>,
+    /// What `/metrics` shows; counts of this process only.
+    pub metrics: Metrics,
 }

@@ -97,6 +97,8 @@ impl BenchDb {
             mail_from: DEFAULT_MAIL_FROM.into(),
             senders: if senders { "on" } else { "off" }.into(),
             operation_rate: "0".into(),
+            // The benches measure the service, not its limits.
+            rate_limit_per_minute: "0".into(),
         };
         let mut settings = Settings::from_args(&args).unwrap();
         settings.data_dir = data_dir.to_path_buf();

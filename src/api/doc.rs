@@ -9,8 +9,8 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::error::{
-    BadRequest, Conflict, FieldError, Forbidden, Gone, NotFound, Problem, Unauthenticated,
-    Unprocessable,
+    BadRequest, Conflict, FieldError, Forbidden, Gone, NotFound, Problem, RateLimited,
+    Unauthenticated, Unprocessable,
 };
 use super::error_code::ErrorCode;
 
@@ -42,7 +42,7 @@ Every response carries `x-request-id`.",
             DomainName,
             MpnId,
         ),
-        responses(BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Gone, Unprocessable)
+        responses(BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Gone, Unprocessable, RateLimited)
     ),
     tags(
         (name = "partners", description = "Partner registration and profile (operator, partner)"),
@@ -286,6 +286,16 @@ fn add_example(status: &str, response: &mut utoipa::openapi::RefOr<utoipa::opena
     }
 }
 
+/// API.md "Rate limits": any operation may answer 429 `rate_limited` (the shared response).
+pub fn add_rate_limited(doc: &mut utoipa::openapi::OpenApi) {
+    for op in operations(doc, ALL_METHODS) {
+        op.responses.responses.insert(
+            "429".to_owned(),
+            RefOr::Ref(utoipa::openapi::Ref::from_response_name("RateLimited")),
+        );
+    }
+}
+
 /// Each problem response shows an example of its own code (Swagger UI would otherwise show one
 /// example for all of them).
 pub fn add_problem_examples(doc: &mut utoipa::openapi::OpenApi) {
@@ -304,6 +314,7 @@ pub fn add_problem_examples(doc: &mut utoipa::openapi::OpenApi) {
                 "Conflict" => "409",
                 "Gone" => "410",
                 "Unprocessable" => "422",
+                "RateLimited" => "429",
                 _ => "",
             };
             add_example(status, response);

@@ -178,6 +178,16 @@ impl ApiError {
         )
     }
 
+    /// 429: the tenant's requests of this minute are used up (API.md "Rate limits").
+    pub fn rate_limited(retry_after: u32, limit: u32) -> ApiError {
+        let mut e = ApiError::new(
+            ErrorCode::RateLimited,
+            format!("more than {limit} requests a minute; retry after {retry_after} s"),
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
     pub fn idempotency_key_in_use() -> ApiError {
         let mut e = ApiError::new(
             ErrorCode::IdempotencyKeyInUse,
@@ -385,6 +395,47 @@ macro_rules! problem_responses {
             }
         )*
     };
+}
+
+/// 429 (API.md "Rate limits"), with the headers that say when to come back.
+pub struct RateLimited;
+
+impl<'r> utoipa::ToResponse<'r> for RateLimited {
+    fn response() -> (&'r str, RefOr<Response>) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let seconds = |description: &str| {
+            HeaderBuilder::new()
+                .schema(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(0)),
+                )
+                .description(Some(description))
+                .build()
+        };
+        let RefOr::T(mut response) = problem_response(
+            "`rate_limited`: the tenant's requests of this minute on this replica are used up \
+             (`RATE_LIMIT_PER_MINUTE`). Every answer, this one included, carries \
+             `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.",
+        ) else {
+            return ("RateLimited", problem_response("`rate_limited`"));
+        };
+        for (name, description) in [
+            ("Retry-After", "Seconds until the next request is allowed"),
+            ("RateLimit-Limit", "Requests a minute the tenant may make"),
+            ("RateLimit-Remaining", "Requests left now"),
+            (
+                "RateLimit-Reset",
+                "Seconds until the whole minute's allowance is back",
+            ),
+        ] {
+            response
+                .headers
+                .insert(name.to_owned(), seconds(description));
+        }
+        ("RateLimited", RefOr::T(response))
+    }
 }
 
 fn problem_response(description: &str) -> RefOr<Response> {

@@ -22,12 +22,14 @@ pub mod idempotency;
 pub mod incentives;
 pub mod invitation_link;
 pub mod limits;
+pub mod metrics;
 pub mod notifications;
 pub mod operations;
 pub mod partners;
 pub mod partnerships;
 pub mod program_info;
 pub mod providers;
+pub mod rate_limit;
 pub mod request_id;
 pub mod transition_plans;
 pub mod webhooks;
@@ -38,6 +40,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(metrics::read)
         .service(partners::register)
         .service(partners::read)
         .service(partners::patch)

@@ -107,3 +107,11 @@ pub fn record_failure(
     .execute(conn)?;
     Ok((updated == 1).then_some(status))
 }
+
+/// E-mails waiting in the outbox (`/metrics`).
+pub fn backlog(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(n::table
+        .filter(n::delivery_status.eq(MailStatus::Pending.name()))
+        .count()
+        .get_result(conn)?)
+}

@@ -179,6 +179,17 @@ pub const READY_WAIT: Duration = Duration::from_millis(500);
 pub struct Db {
     pool: Pool<Manager>,
     url: DatabaseUrl,
+    /// Requests waiting for a connection now (`/metrics`).
+    waiting: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+/// The pool as `/metrics` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    pub size: u32,
+    pub in_use: u32,
+    pub idle: u32,
+    pub waiting: i64,
 }
 
 impl Db {
@@ -228,11 +239,22 @@ impl Db {
         Ok(Db {
             pool,
             url: url.clone(),
+            waiting: Default::default(),
         })
     }
 
     pub fn backend(&self) -> &'static str {
         self.url.backend()
+    }
+
+    pub fn pool_state(&self) -> PoolState {
+        let s = self.pool.state();
+        PoolState {
+            size: self.pool.max_size(),
+            in_use: s.connections - s.idle_connections,
+            idle: s.idle_connections,
+            waiting: self.waiting.load(std::sync::atomic::Ordering::Relaxed),
+        }
     }
 
     /// Runs the pending migrations of this backend, then seals secrets older rows kept in
@@ -280,9 +302,12 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + From<actix_web::error::BlockingError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, waiting) = (self.pool.clone(), self.waiting.clone());
         actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(StoreError::from)?;
+            waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let got = pool.get();
+            waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            let mut conn = got.map_err(StoreError::from)?;
             f(&mut conn)
         })
         .await?

@@ -11,9 +11,7 @@ use super::schema::{
     customer_invitations as inv, customer_relationships as rel, customers,
     transition_plan_items as items, transition_plans as plans,
 };
-use super::{
-    AnyConnection, StoreError, insert_result, param, partners, partnerships, providers,
-};
+use super::{AnyConnection, StoreError, insert_result, param, partners, partnerships, providers};
 use crate::domain::DomainError;
 use crate::domain::customer::{Customer, CustomerRelationship};
 use crate::domain::invitation::CustomerInvitationStatus;

@@ -102,6 +102,7 @@ pub fn default_args(db: &TestDb, data_dir: &std::path::Path) -> ConfigArgs {
         mail_from: csp_transition::config::DEFAULT_MAIL_FROM.into(),
         senders: "on".into(),
         operation_rate: "0".into(),
+        rate_limit_per_minute: "6000".into(),
     }
 }
 

@@ -27,6 +27,7 @@ mod partners;
 mod postgres;
 mod providers;
 mod races;
+mod rate_limits;
 mod receiver;
 mod secrets;
 mod shutdown;

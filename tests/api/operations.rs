@@ -64,3 +64,89 @@ async fn request_ids_are_echoed_or_made() {
     );
     assert!(!a.is_empty() && a != b, "made, and unique: {a} {b}");
 }
+
+/// The value of the one series of `name` whose labels include every `label`.
+fn series(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+        .find(|l| labels.iter().all(|label| l.contains(label)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_show_the_pool_and_backlogs() {
+    let app = TestApp::spawn().await;
+    let partner = app.indirect_partner().await;
+    for _ in 0..2 {
+        app.ga(&partner)
+            .get(&format!("/v1/partners/{partner}"))
+            .await
+            .expect(200);
+    }
+    app.ga(&partner)
+        .get("/v1/partners/not-a-uuid")
+        .await
+        .expect_problem(400, "bad_request");
+    app.anonymous().get("/v1/nothing").await;
+    let r = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = r.text().await.unwrap();
+    let route = r#"route="/v1/partners/{partner_id}""#;
+    assert_eq!(
+        series(
+            &text,
+            "http_requests_total",
+            &[route, r#"method="GET""#, r#"status="200""#]
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        series(&text, "http_requests_total", &[route, r#"status="400""#]),
+        Some(1.0)
+    );
+    assert_eq!(
+        series(
+            &text,
+            "http_requests_total",
+            &[r#"route="unmatched""#, r#"status="404""#]
+        ),
+        Some(1.0)
+    );
+    // By template only: no raw id becomes a label.
+    assert!(!text.contains(&partner) && !text.contains("not-a-uuid"));
+    assert_eq!(
+        series(
+            &text,
+            "http_request_duration_seconds_count",
+            &[route, r#"method="GET""#]
+        ),
+        Some(3.0)
+    );
+    assert!(
+        series(
+            &text,
+            "http_request_duration_seconds_bucket",
+            &[route, "le=\"+Inf\""]
+        )
+        .is_some()
+    );
+    assert_eq!(series(&text, "db_pool_connections", &[]), Some(10.0));
+    assert!(series(&text, "db_pool_connections_in_use", &[]).is_some());
+    assert_eq!(series(&text, "db_pool_waiting", &[]), Some(0.0));
+    // The approval notice waits in the outbox (no SMTP_URL); no webhook endpoint, no backlog.
+    assert!(series(&text, "outbox_pending_emails", &[]).unwrap() >= 1.0);
+    assert_eq!(series(&text, "webhook_pending_deliveries", &[]), Some(0.0));
+}
