@@ -17,6 +17,7 @@ use crate::domain::invitation::{
     CustomerInvitationKind, CustomerInvitationStatus, PartnershipStatus,
 };
 use crate::domain::notification::{MailStatus, NotificationKind};
+use crate::domain::overview::DeadlineKind;
 use crate::domain::program::Program;
 use crate::domain::provider::Service;
 use crate::domain::role::Role;
@@ -79,6 +80,7 @@ closed_sets! {
     PlanStatus => ("TransitionPlanStatus", "A transition plan's state (R36-R38)."),
     PlanOutcome => ("PlanOutcome", "What executing a plan does for one customer (R36)."),
     BlockedReason => ("PlanBlockedReason", "Why a plan cannot invite a customer: R22, already indirect (R21), an invitation open (R17)."),
+    DeadlineKind => ("DeadlineKind", "What an open date of the transition is: approval (R6), the incentive invitation (R26), a customer invitation's expiry (R17), an admin relationship's end (R31)."),
 }
 
 /// An item of a webhook endpoint's `event_types`: an event type, or `*` for every event (R35).

@@ -23,6 +23,7 @@ pub mod incentives;
 pub mod invitation_link;
 pub mod limits;
 pub mod notifications;
+pub mod overview;
 pub mod partners;
 pub mod partnerships;
 pub mod program_info;
@@ -72,6 +73,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(customer_invitations::accept)
         .service(transition_plans::create)
         .service(transition_plans::read)
+        .service(overview::read)
         .service(admin_relationships::list)
         .service(admin_relationships::request)
         .service(admin_relationships::terminate)

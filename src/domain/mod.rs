@@ -17,6 +17,7 @@ pub mod incentive;
 pub mod invitation;
 pub mod notification;
 pub mod outcome;
+pub mod overview;
 pub mod partner;
 pub mod partnership;
 pub mod program;

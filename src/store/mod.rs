@@ -13,6 +13,7 @@ pub mod mail;
 pub mod models;
 pub mod outbox;
 pub mod outcome;
+pub mod overview;
 pub mod page;
 pub mod partners;
 pub mod partnerships;

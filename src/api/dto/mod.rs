@@ -9,6 +9,7 @@ pub mod customer_invitation;
 pub mod email;
 pub mod enrollment;
 pub mod incentive;
+pub mod overview;
 pub mod partner;
 pub mod partnership;
 pub mod provider;
