@@ -18,6 +18,7 @@ use crate::domain::invitation::{
 };
 use crate::domain::notification::{MailStatus, NotificationKind};
 use crate::domain::operation::{OperationKind, OperationStatus};
+use crate::domain::overview::DeadlineKind;
 use crate::domain::program::Program;
 use crate::domain::provider::Service;
 use crate::domain::role::Role;
@@ -82,6 +83,7 @@ closed_sets! {
     BlockedReason => ("PlanBlockedReason", "Why a plan cannot invite a customer: R22, already indirect (R21), an invitation open (R17)."),
     OperationKind => ("OperationKind", "What an operation does (R37)."),
     OperationStatus => ("OperationStatus", "An operation's state: `running` until every customer is handled (R37)."),
+    DeadlineKind => ("DeadlineKind", "What an open date of the transition is: approval (R6), the incentive invitation (R26), a customer invitation's expiry (R17), an admin relationship's end (R31)."),
 }
 
 /// An item of a webhook endpoint's `event_types`: an event type, or `*` for every event (R35).

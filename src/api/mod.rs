@@ -25,6 +25,7 @@ pub mod limits;
 pub mod metrics;
 pub mod notifications;
 pub mod operations;
+pub mod overview;
 pub mod partners;
 pub mod partnerships;
 pub mod program_info;
@@ -78,6 +79,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(transition_plans::read)
         .service(transition_plans::execute)
         .service(operations::read)
+        .service(overview::read)
         .service(admin_relationships::list)
         .service(admin_relationships::request)
         .service(admin_relationships::terminate)

@@ -78,6 +78,8 @@ pub enum Operation {
     /// R36: plan the move of many direct bill customers.
     PlanTransition,
     ReadTransitionPlans,
+    /// R39: the whole transition in one answer.
+    ReadTransitionOverview,
 }
 
 /// Who an operation is open to: roles of the owning tenant, and whether the operator's
@@ -130,6 +132,7 @@ pub fn grant(operation: Operation) -> Grant {
         Operation::ReadGrantedAdminRelationships => (GA, false),
         Operation::PlanTransition => (GA_AA, false),
         Operation::ReadTransitionPlans => (ANY, false),
+        Operation::ReadTransitionOverview => (ANY, true),
     };
     Grant { roles, operator }
 }
@@ -394,6 +397,28 @@ mod tests {
             ),
             (
                 ReadTransitionPlans,
+                OTHER,
+                &[GlobalAdmin],
+                Some(PARTNER),
+                mismatch,
+            ),
+            // R39: any role of the partner, and the operator, read the overview.
+            (
+                ReadTransitionOverview,
+                PARTNER,
+                &[HelpdeskAgent],
+                Some(PARTNER),
+                ok,
+            ),
+            (
+                ReadTransitionOverview,
+                OPERATOR,
+                &[ProgramAdmin],
+                Some(PARTNER),
+                ok,
+            ),
+            (
+                ReadTransitionOverview,
                 OTHER,
                 &[GlobalAdmin],
                 Some(PARTNER),

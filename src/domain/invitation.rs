@@ -228,6 +228,16 @@ impl CustomerInvitationStatus {
         Self::ALL.into_iter().filter(|s| s.is_open())
     }
 
+    /// The status a client sees: an open one whose `expires_at` has passed reads as expired.
+    /// The one rule behind `CustomerInvitation::effective_status` and the store's counts.
+    pub fn seen(self, past_expiry: bool) -> CustomerInvitationStatus {
+        if self.is_open() && past_expiry {
+            CustomerInvitationStatus::Expired
+        } else {
+            self
+        }
+    }
+
     /// A link can be accepted while draft or sent.
     pub fn is_open(self) -> bool {
         match self {
@@ -347,11 +357,7 @@ impl CustomerInvitation {
     }
 
     pub fn effective_status(&self, now: DateTime<Utc>) -> CustomerInvitationStatus {
-        if self.status.is_open() && now >= self.expires_at {
-            CustomerInvitationStatus::Expired
-        } else {
-            self.status
-        }
+        self.status.seen(now >= self.expires_at)
     }
 
     fn require_status(

@@ -18,6 +18,7 @@ pub mod invitation;
 pub mod notification;
 pub mod operation;
 pub mod outcome;
+pub mod overview;
 pub mod partner;
 pub mod partnership;
 pub mod program;

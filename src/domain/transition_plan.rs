@@ -160,21 +160,32 @@ pub struct PlanInput {
     pub message: Option<String>,
 }
 
+/// R21, R22: why the customer cannot move to indirect at all, if it cannot, whatever is open;
+/// the rule is `customer::check_can_become_indirect`. The overview's blocked list (R39) too.
+pub fn cannot_move(
+    c: &Customer,
+    r: &CustomerRelationship,
+) -> Result<Option<BlockedReason>, DomainError> {
+    match customer::check_can_become_indirect(Some(c), Some(r)) {
+        Ok(()) => Ok(None),
+        Err(DomainError::AlreadyIndirect) => Ok(Some(BlockedReason::AlreadyIndirect)),
+        Err(DomainError::StoreForBusinessUnsupported) => {
+            Ok(Some(BlockedReason::StoreForBusinessUnsupported))
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// R21, R22, R17: why the customer cannot be invited now, if it cannot; the rules are
-/// `customer::check_can_become_indirect` and `CustomerInvitation::effective_status`.
+/// `cannot_move` and `CustomerInvitation::effective_status`.
 fn blocked(
     c: &Customer,
     r: &CustomerRelationship,
     invitations: &[CustomerInvitation],
     now: DateTime<Utc>,
 ) -> Result<Option<BlockedReason>, DomainError> {
-    match customer::check_can_become_indirect(Some(c), Some(r)) {
-        Ok(()) => {}
-        Err(DomainError::AlreadyIndirect) => return Ok(Some(BlockedReason::AlreadyIndirect)),
-        Err(DomainError::StoreForBusinessUnsupported) => {
-            return Ok(Some(BlockedReason::StoreForBusinessUnsupported));
-        }
-        Err(other) => return Err(other),
+    if let Some(reason) = cannot_move(c, r)? {
+        return Ok(Some(reason));
     }
     let open = invitations
         .iter()

@@ -14,6 +14,7 @@ pub mod models;
 pub mod operations;
 pub mod outbox;
 pub mod outcome;
+pub mod overview;
 pub mod page;
 pub mod partners;
 pub mod partnerships;
@@ -139,12 +140,24 @@ pub fn establish(url: &DatabaseUrl) -> ConnectionResult<AnyConnection> {
             let mut conn = diesel::SqliteConnection::establish(path)?;
             // Per connection: WAL lets readers run beside the writer, busy_timeout waits for the
             // write lock instead of failing with "database is locked".
-            conn.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                 PRAGMA synchronous = NORMAL;",
-            )
-            .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
-            Ok(AnyConnection::Sqlite(conn))
+            conn.batch_execute("PRAGMA busy_timeout = 10000;")
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+            // Switching a fresh file to WAL needs an exclusive lock, and SQLite answers "database
+            // is locked" at once, without the busy handler, when processes opening the same new
+            // file race for it (a deadlock it avoids): try again shortly.
+            let mut attempts = 0;
+            loop {
+                match conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                ) {
+                    Ok(()) => return Ok(AnyConnection::Sqlite(conn)),
+                    Err(e) if attempts < 100 && e.to_string().contains("locked") => {
+                        attempts += 1;
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(ConnectionError::BadConnection(e.to_string())),
+                }
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ mod migrations;
 mod openapi;
 mod operations;
 mod outbox_audit;
+mod overview;
 mod partners;
 mod postgres;
 mod providers;

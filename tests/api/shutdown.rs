@@ -65,14 +65,30 @@ fn sigterm_finishes_the_request_in_flight_then_exits_0() {
     let (first, rest) = body.split_at(body.len() / 2);
     let head = format!(
         "POST /v1/partners HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {}\r\n\
-         content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+         content-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\r\n",
         token_for(OPERATOR, &["ProgramAdmin"], "pat@operator.example"),
         body.len()
     );
     stream.write_all(head.as_bytes()).unwrap();
+    stream.flush().unwrap();
+    // 100 Continue: the server has the request and waits for its body.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("\r\n\r\n") {
+        let n = stream.read(&mut buf).expect("100 Continue");
+        assert!(n > 0, "connection closed before 100 Continue");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 100"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
     stream.write_all(first.as_bytes()).unwrap();
     stream.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(200));
 
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
@@ -89,11 +105,7 @@ fn sigterm_finishes_the_request_in_flight_then_exits_0() {
     // The request in flight completes.
     stream.write_all(rest.as_bytes()).unwrap();
     stream.flush().unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
     let mut answer = Vec::new();
-    let mut buf = [0u8; 4096];
     while !String::from_utf8_lossy(&answer).contains("\r\n\r\n") {
         let n = stream.read(&mut buf).expect("an answer");
         assert!(n > 0, "connection closed without an answer");

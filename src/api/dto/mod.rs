@@ -10,6 +10,7 @@ pub mod email;
 pub mod enrollment;
 pub mod incentive;
 pub mod operation;
+pub mod overview;
 pub mod partner;
 pub mod partnership;
 pub mod provider;

@@ -1,0 +1,2 @@
+DROP INDEX admin_relationships_ends;
+DROP INDEX customer_invitations_status;
