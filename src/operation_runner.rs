@@ -4,10 +4,10 @@
 //! (its transaction never committed) for whichever replica claims it next: nobody is invited
 //! twice, nobody is skipped. An operation with nothing pending is finished, once.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::web;
-use diesel::Connection;
 use uuid::Uuid;
 
 use crate::api::error::ApiError;
@@ -71,13 +71,24 @@ fn failure(e: &ApiError) -> Option<ItemError> {
     })
 }
 
+/// A customer whose invitation a unique index refused while being written: the transaction
+/// that tried is rolled back (PostgreSQL aborts it), and the refusal is recorded in another.
+struct Refused {
+    actor: Actor,
+    plan: Uuid,
+    customer: crate::domain::values::TenantId,
+    error: ItemError,
+}
+
 /// Handles one customer in one transaction; false when no operation has work.
 async fn step(state: &web::Data<AppState>) -> Result<bool, ApiError> {
     let now = state.clock.now();
     let (key, st) = (state.data_key.clone(), state.clone());
     let issued = token::issue();
     let (invitation_id, email_id) = (Uuid::now_v7(), Uuid::now_v7());
-    state
+    let refused = Arc::new(Mutex::new(None::<Refused>));
+    let stash = refused.clone();
+    let done = state
         .db
         .write(move |conn| {
             let Some(c) = operations::claim_next(conn)? else {
@@ -102,39 +113,64 @@ async fn step(state: &web::Data<AppState>) -> Result<bool, ApiError> {
                 admin_duration: AdminDuration::MAX,
                 note: c.message,
             };
-            // A savepoint: a refusal met while writing (a unique index) leaves the transaction
-            // usable, to record it.
-            let invited = conn.transaction::<_, ApiError, _>(|conn| {
-                let ctx = customer_invitations::draft_context(
-                    conn,
-                    &key,
-                    partner,
-                    c.provider_id,
-                    Some(customer),
-                )?;
-                let decided = operation::invite(ctx, draft, email_id)?;
-                events::apply_as(
-                    conn,
-                    &actor,
-                    &key,
-                    operation::record(plan, customer, Ok(decided)),
-                    now,
-                )
-            });
-            match invited {
+            // Deciding writes nothing: a refusal here is recorded in this same transaction.
+            let decided = customer_invitations::draft_context(
+                conn,
+                &key,
+                partner,
+                c.provider_id,
+                Some(customer),
+            )
+            .map_err(ApiError::from)
+            .and_then(|ctx| operation::invite(ctx, draft, email_id).map_err(ApiError::from));
+            let outcome = match decided {
+                Ok(invited) => operation::record(plan, customer, Ok(invited)),
+                Err(e) => {
+                    let error = failure(&e).ok_or(e)?;
+                    tracing::info!(%plan, %customer, code = %error.code, "customer not invited");
+                    operation::record(plan, customer, Err(error))
+                }
+            };
+            match events::apply_as(conn, &actor, &key, outcome, now) {
                 Ok(()) => Ok(true),
                 Err(e) => {
-                    let Some(error) = failure(&e) else {
-                        return Err(e);
-                    };
-                    tracing::info!(%plan, %customer, code = %error.code, "customer not invited");
-                    let failed = operation::record(plan, customer, Err(error));
-                    events::apply_as(conn, &actor, &key, failed, now)?;
-                    Ok(true)
+                    if let (Some(error), Ok(mut slot)) = (failure(&e), stash.lock()) {
+                        *slot = Some(Refused {
+                            actor,
+                            plan,
+                            customer,
+                            error,
+                        });
+                    }
+                    Err(e)
                 }
             }
         })
-        .await
+        .await;
+    let taken = refused.lock().ok().and_then(|mut slot| slot.take());
+    match (done, taken) {
+        (Err(_), Some(r)) => record_refusal(state, r).await.map(|()| true),
+        (done, _) => done,
+    }
+}
+
+/// Records a refusal met while writing, unless the customer was handled meanwhile.
+async fn record_refusal(state: &web::Data<AppState>, r: Refused) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let key = state.data_key.clone();
+    tracing::info!(plan = %r.plan, customer = %r.customer, code = %r.error.code, "customer not invited");
+    let recorded = state
+        .db
+        .write(move |conn| {
+            let failed = operation::record(r.plan, r.customer, Err(r.error));
+            events::apply_as(conn, &r.actor, &key, failed, now)
+        })
+        .await;
+    match recorded {
+        // Handled by another replica meanwhile: its result stands.
+        Err(e) if e.code() == ErrorCode::InvalidState => Ok(()),
+        other => other,
+    }
 }
 
 /// Finishes every running operation with nothing pending, each in its own transaction. Two

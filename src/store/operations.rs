@@ -4,10 +4,10 @@
 //! so the item is simply pending again for whichever replica looks next.
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{Nullable, Text};
 
 use super::models::{naive, roles, tenant, utc, uuid};
-use super::schema::{operations as ops, transition_plan_items as items, transition_plans as plans};
+use super::schema::{operations as ops, transition_plan_items as items};
 use super::{AnyConnection, StoreError, insert_result, param, partners, transition_plans};
 use crate::domain::DomainError;
 use crate::domain::admin_relationship::AdminRole;
@@ -251,6 +251,12 @@ pub struct Claimed {
 struct ClaimedItem {
     #[diesel(sql_type = Text)]
     customer_id: String,
+    #[diesel(sql_type = Text)]
+    provider_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    admin_roles: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    message: Option<String>,
 }
 
 /// Claims the next pending item, oldest operation first, in plan order; None when there is no
@@ -262,13 +268,15 @@ pub fn claim_next(conn: &mut AnyConnection) -> Result<Option<Claimed>, StoreErro
         .select(OperationRow::as_select())
         .load(conn)?;
     let skip_locked = match conn {
-        AnyConnection::Postgresql(_) => "FOR UPDATE SKIP LOCKED",
+        AnyConnection::Postgresql(_) => "FOR UPDATE OF i SKIP LOCKED",
         AnyConnection::Sqlite(_) => "",
     };
     for row in running {
+        // The item with what its plan asks for, in one round trip.
         let item: Option<ClaimedItem> = diesel::sql_query(format!(
-            "SELECT customer_id FROM transition_plan_items WHERE plan_id = {} AND state = {} \
-             ORDER BY position LIMIT 1 {skip_locked}",
+            "SELECT i.customer_id, p.provider_id, p.admin_roles, p.message \
+             FROM transition_plan_items i JOIN transition_plans p ON p.id = i.plan_id \
+             WHERE i.plan_id = {} AND i.state = {} ORDER BY i.position LIMIT 1 {skip_locked}",
             param(conn, 1),
             param(conn, 2),
         ))
@@ -277,17 +285,13 @@ pub fn claim_next(conn: &mut AnyConnection) -> Result<Option<Claimed>, StoreErro
         .get_result(conn)
         .optional()?;
         let Some(item) = item else { continue };
-        let (provider_id, admin_roles, message) = plans::table
-            .find(&row.plan_id)
-            .select((plans::provider_id, plans::admin_roles, plans::message))
-            .first::<(String, Option<String>, Option<String>)>(conn)?;
         return Ok(Some(Claimed {
-            provider_id: tenant("transition_plans.provider_id", &provider_id)?,
-            admin_roles: match admin_roles.as_deref() {
+            provider_id: tenant("transition_plans.provider_id", &item.provider_id)?,
+            admin_roles: match item.admin_roles.as_deref() {
                 Some(raw) => roles("transition_plans.admin_roles", raw)?,
                 None => AdminRole::DEFAULT.to_vec(),
             },
-            message,
+            message: item.message,
             customer_id: tenant("transition_plan_items.customer_id", &item.customer_id)?,
             operation: row.with(Vec::new())?,
         }));

@@ -44,9 +44,16 @@ pub fn apply<T>(
     for change in &outcome.changes {
         write(conn, key, change)?;
     }
+    // Copies come sorted by tenant: each tenant's endpoints are read once.
+    let mut endpoints: Option<(TenantId, webhooks::Receivers)> = None;
     for (tenant, event) in outcome.copies() {
         let row = events::append(conn, event_row(tenant, event, actor, at, render)?)?;
-        webhooks::fan_out(conn, &row)?;
+        let receivers = match endpoints.take() {
+            Some((t, r)) if t == tenant => r,
+            _ => webhooks::receivers(conn, &tenant.to_string())?,
+        };
+        webhooks::fan_out(conn, &row, &receivers)?;
+        endpoints = Some((tenant, receivers));
         if let Some(email) = event.email.as_ref().filter(|e| e.tenant_id == tenant) {
             outbox::enqueue(conn, key, email, &row.id)?;
         }

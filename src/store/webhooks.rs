@@ -254,11 +254,11 @@ fn insert_deliveries(conn: &mut AnyConnection, rows: &[DeliveryRow]) -> Result<(
     Ok(())
 }
 
+/// A tenant's enabled endpoints, each with what it wants.
+pub type Receivers = Vec<(String, EventFilter)>;
+
 /// The tenant's enabled endpoints with their filters (no secrets needed to decide who wants what).
-fn receivers(
-    conn: &mut AnyConnection,
-    tenant: &str,
-) -> Result<Vec<(String, EventFilter)>, StoreError> {
+pub fn receivers(conn: &mut AnyConnection, tenant: &str) -> Result<Receivers, StoreError> {
     let rows: Vec<(String, String)> = ep::table
         .filter(ep::tenant_id.eq(tenant))
         .filter(ep::enabled.eq(true))
@@ -269,21 +269,25 @@ fn receivers(
         .collect()
 }
 
-/// R35: one delivery of `event` to every enabled endpoint of its tenant that wants it, in the
-/// event's transaction; `webhook.test` only to the endpoint it tests.
-pub fn fan_out(conn: &mut AnyConnection, event: &EventRow) -> Result<(), StoreError> {
+/// R35: one delivery of `event` to every enabled endpoint of its tenant (`receivers`, read in
+/// the event's transaction) that wants it; `webhook.test` only to the endpoint it tests.
+pub fn fan_out(
+    conn: &mut AnyConnection,
+    event: &EventRow,
+    receivers: &Receivers,
+) -> Result<(), StoreError> {
     let Some(t) = EventType::from_name(&event.event_type) else {
         return Err(StoreError::Corrupt(format!(
             "event type {}",
             event.event_type
         )));
     };
-    let rows: Vec<DeliveryRow> = receivers(conn, &event.tenant_id)?
-        .into_iter()
+    let rows: Vec<DeliveryRow> = receivers
+        .iter()
         .filter(|(id, filter)| {
             filter.matches(t) || (t == EventType::WebhookTest && *id == event.subject_id)
         })
-        .map(|(id, _)| new_delivery(&id, event, utc(event.occurred_at)))
+        .map(|(id, _)| new_delivery(id, event, utc(event.occurred_at)))
         .collect();
     insert_deliveries(conn, &rows)
 }
