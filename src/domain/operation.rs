@@ -266,17 +266,12 @@ mod tests {
     use super::*;
     use crate::domain::admin_relationship::{AdminDuration, AdminRole};
     use crate::domain::capability::Relationship;
-    use crate::domain::customer::{Customer, CustomerRelationship, Domain};
     use crate::domain::customer_invitation::Named;
     use crate::domain::invitation::CustomerInvitationStatus;
     use crate::domain::partner::tests::partner;
-    use crate::domain::provider::{Provider, Service, regions};
+    use crate::domain::transition_plan::tests::{customer, provider, t};
     use crate::domain::transition_plan::{BlockedReason, PlanItem};
-    use crate::domain::values::{CompanyName, Email};
-
-    fn t(n: u128) -> TenantId {
-        TenantId::from_uuid(Uuid::from_u128(n))
-    }
+    use crate::domain::values::CompanyName;
 
     fn starter() -> Starter {
         Starter {
@@ -468,32 +463,8 @@ mod tests {
         ));
     }
 
-    fn provider() -> Provider {
-        Provider {
-            tenant_id: t(9),
-            name: CompanyName::parse("Distri").expect("name"),
-            regions: regions(&["DE".into()]).expect("regions"),
-            services: vec![Service::Marketing],
-            contact_email: Email::parse("p@distri.com").expect("email"),
-            created_at: Utc::now(),
-        }
-    }
-
     fn context(kind: Relationship, sfb: bool) -> DraftContext {
-        let c = Customer {
-            tenant_id: t(1),
-            company_name: CompanyName::parse("Fourth Coffee").expect("name"),
-            domain: Domain::parse("c.onmicrosoft.com").expect("domain"),
-            store_for_business: sfb,
-            created_at: Utc::now(),
-        };
-        let r = CustomerRelationship {
-            customer_id: t(1),
-            partner_id: partner().tenant_id,
-            relationship: kind,
-            provider_id: None,
-            since: Utc::now(),
-        };
+        let (c, r) = customer(1, sfb, kind);
         DraftContext {
             partner: partner(),
             provider: Some(provider()),

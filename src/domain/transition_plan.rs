@@ -259,7 +259,7 @@ pub fn plan(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::admin_relationship::AdminDuration;
     use crate::domain::customer::Domain;
@@ -269,11 +269,11 @@ mod tests {
     use crate::domain::values::Email;
     use chrono::Duration;
 
-    fn t(n: u128) -> TenantId {
+    pub(crate) fn t(n: u128) -> TenantId {
         TenantId::from_uuid(Uuid::from_u128(n))
     }
 
-    fn provider() -> Provider {
+    pub(crate) fn provider() -> Provider {
         Provider {
             tenant_id: t(9),
             name: CompanyName::parse("Distri").expect("name"),
@@ -284,7 +284,12 @@ mod tests {
         }
     }
 
-    fn customer(n: u128, sfb: bool, kind: Relationship) -> (Customer, CustomerRelationship) {
+    /// Customer `n` of `partner()`, tied to it by `kind`.
+    pub(crate) fn customer(
+        n: u128,
+        sfb: bool,
+        kind: Relationship,
+    ) -> (Customer, CustomerRelationship) {
         (
             Customer {
                 tenant_id: t(n),
