@@ -68,11 +68,21 @@ pub fn visible(
     partner: TenantId,
     customer: TenantId,
 ) -> Result<PartnerCustomer, StoreError> {
-    let missing = || StoreError::Refused(DomainError::NotFound("no such customer".into()));
-    let relationship = relationship(conn, partner, customer)?.ok_or_else(missing)?;
+    // The customer with its relationship in one query (a hot read: capabilities).
+    let (c, r): (CustomerRow, CustomerRelationshipRow) = rel::table
+        .inner_join(customers::table)
+        .filter(rel::partner_id.eq(partner.to_string()))
+        .filter(rel::customer_id.eq(customer.to_string()))
+        .select((
+            CustomerRow::as_select(),
+            CustomerRelationshipRow::as_select(),
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::Refused(DomainError::NotFound("no such customer".into())))?;
     Ok(PartnerCustomer {
-        customer: find(conn, customer)?.ok_or_else(missing)?,
-        relationship,
+        customer: Customer::try_from(c)?,
+        relationship: CustomerRelationship::try_from(r)?,
         admin: admin_relationships::of_pair(conn, partner, customer)?,
     })
 }
