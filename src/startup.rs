@@ -11,8 +11,9 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::doc::{
-    ApiDoc, add_idempotency_header, add_problem_examples, add_rate_limited, add_value_constraints,
-    forbid_auto_extend_with_global_administrator, mark_optional_bodies, qualify_operation_ids,
+    ApiDoc, add_idempotency_header, add_problem_examples, add_shared_responses,
+    add_value_constraints, forbid_auto_extend_with_global_administrator, mark_optional_bodies,
+    qualify_operation_ids,
 };
 use crate::api::extract::{BODY_LIMIT, drop_empty_query_params, path_error, query_error};
 use crate::api::fallback;
@@ -60,7 +61,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(api::routes)
         .split_for_parts();
     add_idempotency_header(&mut doc);
-    add_rate_limited(&mut doc);
+    add_shared_responses(&mut doc);
     add_problem_examples(&mut doc);
     mark_optional_bodies(&mut doc);
     let patches = [

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::error::{
     BadRequest, Conflict, FieldError, Forbidden, Gone, NotFound, Problem, RateLimited,
-    Unauthenticated, Unprocessable,
+    Unauthenticated, Unprocessable, UriTooLong,
 };
 use super::error_code::ErrorCode;
 
@@ -42,7 +42,7 @@ Every response carries `x-request-id`.",
             DomainName,
             MpnId,
         ),
-        responses(BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Gone, Unprocessable, RateLimited)
+        responses(BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Gone, Unprocessable, RateLimited, UriTooLong)
     ),
     tags(
         (name = "partners", description = "Partner registration and profile (operator, partner)"),
@@ -287,13 +287,17 @@ fn add_example(status: &str, response: &mut utoipa::openapi::RefOr<utoipa::opena
     }
 }
 
-/// API.md "Rate limits": any operation may answer 429 `rate_limited` (the shared response).
-pub fn add_rate_limited(doc: &mut utoipa::openapi::OpenApi) {
+/// The answers any operation may give whatever its parameters: 414 `uri_too_long` (API.md
+/// "Limits": a query value past its `maxLength` can carry the URI over 8 KiB, and the head is
+/// refused before the value is read) and 429 `rate_limited` (API.md "Rate limits").
+pub fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
     for op in operations(doc, ALL_METHODS) {
-        op.responses.responses.insert(
-            "429".to_owned(),
-            RefOr::Ref(utoipa::openapi::Ref::from_response_name("RateLimited")),
-        );
+        for (status, name) in [("414", "UriTooLong"), ("429", "RateLimited")] {
+            op.responses.responses.insert(
+                status.to_owned(),
+                RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)),
+            );
+        }
     }
 }
 
@@ -315,6 +319,7 @@ pub fn add_problem_examples(doc: &mut utoipa::openapi::OpenApi) {
                 "Conflict" => "409",
                 "Gone" => "410",
                 "Unprocessable" => "422",
+                "UriTooLong" => "414",
                 "RateLimited" => "429",
                 _ => "",
             };

@@ -459,4 +459,5 @@ problem_responses! {
     Conflict => "The object's state does not allow this (see `code`)",
     Gone => "The link has expired",
     Unprocessable => "Invalid field values or unknown fields (`validation_failed`, or a rule's code); `errors` names each field",
+    UriTooLong => "`uri_too_long`: the request target (path and query) is over 8 KiB (API.md \"Limits\")",
 }
