@@ -3,14 +3,15 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::models::{CustomerRelationshipRow, CustomerRow, naive};
+use super::models::{AdminRelationshipRow, CustomerRelationshipRow, CustomerRow, naive};
 use super::page::{Page, PageRequest, paginate};
-use super::schema::{customer_relationships as rel, customers};
+use super::schema::{admin_relationships as admin, customer_relationships as rel, customers};
 use super::{
     AnyConnection, StoreError, admin_relationships, insert_result, param, partners, partnerships,
     providers,
 };
 use crate::domain::DomainError;
+use crate::domain::admin_relationship::AdminRelationship;
 use crate::domain::capability::Relationship;
 use crate::domain::customer::{
     Customer, CustomerRelationship, DirectCustomerContext, PartnerCustomer, ResellerCustomerContext,
@@ -62,28 +63,49 @@ pub fn reseller_context(
 }
 
 /// The partner's customer, its relationship and admin relationships; another tenant's customer
-/// is `NotFound` (R28).
+/// is `NotFound` (R28). One query (a hot read: capabilities): the customer and its relationship
+/// once per admin relationship, or once with none.
 pub fn visible(
     conn: &mut AnyConnection,
     partner: TenantId,
     customer: TenantId,
 ) -> Result<PartnerCustomer, StoreError> {
-    // The customer with its relationship in one query (a hot read: capabilities).
-    let (c, r): (CustomerRow, CustomerRelationshipRow) = rel::table
+    type Row = (
+        CustomerRow,
+        CustomerRelationshipRow,
+        Option<AdminRelationshipRow>,
+    );
+    let rows: Vec<Row> = rel::table
         .inner_join(customers::table)
+        .left_join(
+            admin::table.on(admin::partner_id
+                .eq(rel::partner_id)
+                .and(admin::customer_id.eq(rel::customer_id))),
+        )
         .filter(rel::partner_id.eq(partner.to_string()))
         .filter(rel::customer_id.eq(customer.to_string()))
+        .order(admin::id.asc())
         .select((
             CustomerRow::as_select(),
             CustomerRelationshipRow::as_select(),
+            admin::all_columns.nullable(),
         ))
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| StoreError::Refused(DomainError::NotFound("no such customer".into())))?;
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((c, r, first)) = rows.next() else {
+        return Err(StoreError::Refused(DomainError::NotFound(
+            "no such customer".into(),
+        )));
+    };
+    let admin = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, _, a)| a))
+        .map(AdminRelationship::try_from)
+        .collect::<Result<_, _>>()?;
     Ok(PartnerCustomer {
         customer: Customer::try_from(c)?,
         relationship: CustomerRelationship::try_from(r)?,
-        admin: admin_relationships::of_pair(conn, partner, customer)?,
+        admin,
     })
 }
 
@@ -177,8 +199,12 @@ pub fn list_for_partner(
     let page = paginate(rows, page, |(c, _)| &c.tenant_id).try_map(|(c, r)| {
         Ok::<_, StoreError>((Customer::try_from(c)?, CustomerRelationship::try_from(r)?))
     })?;
-    let ids: Vec<TenantId> = page.items.iter().map(|(c, _)| c.tenant_id).collect();
-    let mut admin = admin_relationships::of_customers(conn, partner, &ids)?;
+    let mut admin = match (page.items.first(), page.items.last()) {
+        (Some((first, _)), Some((last, _))) => {
+            admin_relationships::of_customer_range(conn, partner, first.tenant_id, last.tenant_id)?
+        }
+        _ => Default::default(),
+    };
     Ok(page.map(|(customer, relationship)| PartnerCustomer {
         admin: admin.remove(&customer.tenant_id).unwrap_or_default(),
         customer,

@@ -236,6 +236,11 @@ impl Db {
         // A request waits at most this long for a connection: when the database is down it
         // answers 503 within 2 s (API.md "Availability") instead of hanging.
         let builder = Pool::builder().connection_timeout(POOL_WAIT);
+        // A PostgreSQL connection can die with the server or the network: each is pinged when
+        // taken from the pool, so a request after an outage gets a fresh one instead of an
+        // error. A SQLite connection is a file handle that cannot die that way, and its ping
+        // (a statement compiled anew each time) was a cost on every request.
+        let builder = builder.test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)));
         // Each in-memory SQLite connection is its own database: keep exactly one, forever.
         let builder = if in_memory {
             builder
