@@ -14,6 +14,7 @@ mod enrollment;
 mod errors;
 mod events;
 mod helpers;
+mod hot_reads;
 mod idempotency;
 mod incentives;
 mod inputs;
