@@ -129,7 +129,11 @@ impl Application {
         let app_state = state.clone();
         // Outermost last: metrics, request id, rate limits, head limits, empty query
         // parameters, idempotency.
-        let server = limits::serve(listener, move || {
+        // A database call runs on a blocking thread and needs a pooled connection: past the
+        // pool's size, more threads per worker would only wait for one (actix's default is
+        // hundreds, each with its own allocator arena).
+        let blocking_threads = state.db.pool_state().size as usize;
+        let server = limits::serve(listener, blocking_threads, move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))

@@ -300,8 +300,13 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
 }
 
 /// Serves the app on `listener` as `HttpServer::listen` does (HTTP/1, its default timeouts,
-/// graceful shutdown on SIGINT/SIGTERM), but over `Guarded` connections.
-pub fn serve<F, I, S, B>(listener: TcpListener, factory: F) -> io::Result<Server>
+/// graceful shutdown on SIGINT/SIGTERM), but over `Guarded` connections, each worker with at
+/// most `blocking_threads` threads for blocking work (the database calls).
+pub fn serve<F, I, S, B>(
+    listener: TcpListener,
+    blocking_threads: usize,
+    factory: F,
+) -> io::Result<Server>
 where
     F: Fn() -> I + Send + Clone + 'static,
     I: IntoServiceFactory<S, Request>,
@@ -313,7 +318,7 @@ where
     B: MessageBody + 'static,
 {
     let addr = listener.local_addr()?;
-    let builder = Server::build();
+    let builder = Server::build().worker_max_blocking_threads(blocking_threads.max(1));
     let shutdown = builder.graceful_shutdown_signal();
     let builder = builder.listen(format!("csp-transition-{addr}"), listener, move || {
         let shutdown = shutdown.clone();
