@@ -5,9 +5,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use csp_transition::domain::customer::PartnerCustomer;
 use csp_transition::domain::values::TenantId;
 use csp_transition::store::customers;
-use csp_transition::store::page::PageRequest;
+use csp_transition::store::page::{Page, PageRequest};
 use diesel::connection::{Connection, Instrumentation, InstrumentationEvent};
 use serde_json::json;
 
@@ -41,6 +42,13 @@ impl Instrumentation for Counter {
             _ => {}
         }
     }
+}
+
+fn customer_ids(page: &Page<PartnerCustomer>) -> Vec<String> {
+    page.items
+        .iter()
+        .map(|pc| pc.customer.tenant_id.to_string())
+        .collect()
 }
 
 fn tenant(id: &str) -> TenantId {
@@ -100,11 +108,7 @@ async fn the_capabilities_read_is_one_statement_and_a_page_of_customers_two() {
         (2, 2),
         "the page and its admin relationships"
     );
-    let shown: Vec<String> = page
-        .items
-        .iter()
-        .map(|pc| pc.customer.tenant_id.to_string())
-        .collect();
+    let shown = customer_ids(&page);
     assert_eq!(shown, ids[..2]);
     let admin: Vec<usize> = page.items.iter().map(|pc| pc.admin.len()).collect();
     assert_eq!(
@@ -123,11 +127,7 @@ async fn the_capabilities_read_is_one_statement_and_a_page_of_customers_two() {
         (2, 1),
         "only the page's statement with a cursor is new; its admin relationships' is reused"
     );
-    let shown: Vec<String> = page
-        .items
-        .iter()
-        .map(|pc| pc.customer.tenant_id.to_string())
-        .collect();
+    let shown = customer_ids(&page);
     assert_eq!(shown, ids[2..]);
     assert!(page.items.iter().all(|pc| pc.admin.len() == 1));
     let again = PageRequest {
