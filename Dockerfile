@@ -11,7 +11,9 @@ WORKDIR /build
 
 # 1. Dependency layer: build every dependency against dummy sources so this
 #    layer is reused as long as Cargo.toml / Cargo.lock do not change.
+#    .cargo/config.toml sets how the bundled SQLite is compiled (a dependency).
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo/ .cargo/
 RUN mkdir src benches \
     && echo 'fn main() {}' > src/main.rs \
     && echo 'fn main() {}' > benches/capability.rs \
