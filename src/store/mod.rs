@@ -21,6 +21,7 @@ pub mod partnerships;
 pub mod providers;
 pub mod schema;
 pub mod sealing;
+pub mod stored_time;
 pub mod transition_plans;
 pub mod webhooks;
 

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::*;
+use super::stored_time::{MaybeStoredTime, StoredTime};
 use crate::domain::admin_relationship::{
     AdminDuration, AdminRelationship, AdminRole, AdminStatus, Approval, Side,
 };
@@ -429,6 +430,7 @@ pub struct CustomerRow {
     pub company_name: String,
     pub domain: String,
     pub store_for_business: bool,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
 }
 
@@ -472,6 +474,7 @@ pub struct CustomerRelationshipRow {
     /// The flag admin relationships replaced (R31); only the upgrade reads it
     /// (`admin_relationships::grant_existing`). Every relationship is made with an admin grant.
     pub delegated_admin: bool,
+    #[diesel(deserialize_as = StoredTime)]
     pub since: NaiveDateTime,
 }
 
@@ -623,10 +626,15 @@ pub struct AdminRelationshipRow {
     pub auto_extend: bool,
     pub status: String,
     pub approval_token_hash: Option<String>,
+    #[diesel(deserialize_as = MaybeStoredTime)]
     pub approval_expires_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStoredTime)]
     pub activated_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStoredTime)]
     pub first_end: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStoredTime)]
     pub terminated_at: Option<NaiveDateTime>,
     pub terminated_by: Option<String>,
 }
