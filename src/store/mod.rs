@@ -25,9 +25,13 @@ pub mod stored_time;
 pub mod transition_plans;
 pub mod webhooks;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{
+    AnsiTransactionManager, InstrumentationEvent, SimpleConnection, TransactionManager,
+};
 use diesel::prelude::*;
 use diesel::r2d2::{self, Pool, R2D2Connection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -166,22 +170,88 @@ pub fn establish(url: &DatabaseUrl) -> ConnectionResult<AnyConnection> {
 #[derive(Debug)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// How many times a statement on any of the pool's connections found the server gone.
+    losses: Arc<AtomicU64>,
+}
+
+/// A pooled connection, with what the pool knows of its health.
+pub struct Pooled {
+    conn: AnyConnection,
+    /// `Manager::losses` when it was last known to work.
+    losses_seen: u64,
+    /// When it was last given back to the pool.
+    returned: Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+/// A connection given back within this long is taken again without a ping, unless a statement
+/// on the pool found the server gone since (HikariCP's `aliveBypassWindowMs`, 500 ms too). Under
+/// load every checkout is within it: no round trip is added to a request.
+pub const ALIVE_WITHOUT_PING: Duration = Duration::from_millis(500);
+
+/// Whether a statement's error says the server or the network is gone (the errors
+/// `StoreError::from` answers 503 for).
+fn lost_connection(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+    )
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
-        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let mut conn = establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+        let losses = self.losses.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::FinishQuery { error: Some(e), .. } = event {
+                if lost_connection(e) {
+                    losses.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        Ok(Pooled {
+            conn,
+            losses_seen: self.losses.load(Ordering::Relaxed),
+            returned: Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
+    /// Called at checkout on PostgreSQL (`test_on_check_out`): pings a connection that was idle
+    /// for longer than `ALIVE_WITHOUT_PING` (the server may have gone meanwhile), or any, once,
+    /// after a statement of the pool found the server gone (an outage drops them all): a
+    /// request after an outage gets a working connection, not an error.
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        let losses = self.losses.load(Ordering::Relaxed);
+        if losses == conn.losses_seen && conn.returned.elapsed() < ALIVE_WITHOUT_PING {
+            return Ok(());
+        }
+        conn.conn.ping().map_err(r2d2::Error::QueryError)?;
+        conn.losses_seen = losses;
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.returned = Instant::now();
+        conn.conn.is_broken()
     }
 }
 
@@ -237,10 +307,10 @@ impl Db {
         // A request waits at most this long for a connection: when the database is down it
         // answers 503 within 2 s (API.md "Availability") instead of hanging.
         let builder = Pool::builder().connection_timeout(POOL_WAIT);
-        // A PostgreSQL connection can die with the server or the network: each is pinged when
-        // taken from the pool, so a request after an outage gets a fresh one instead of an
-        // error. A SQLite connection is a file handle that cannot die that way, and its ping
-        // (a statement compiled anew each time) was a cost on every request.
+        // A PostgreSQL connection can die with the server or the network: one idle for a while,
+        // or any after an outage was seen, is pinged when taken from the pool
+        // (`Manager::is_valid`), so a request after an outage gets a fresh one instead of an
+        // error. A SQLite connection is a file handle that cannot die that way.
         let builder = builder.test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)));
         // Each in-memory SQLite connection is its own database: keep exactly one, forever.
         let builder = if in_memory {
@@ -253,7 +323,10 @@ impl Db {
             builder.max_size(10)
         };
         let pool = builder
-            .build(Manager { url: url.clone() })
+            .build(Manager {
+                url: url.clone(),
+                losses: Default::default(),
+            })
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Db {
             pool,
