@@ -93,15 +93,13 @@ pub fn of_customer_range(
     first: TenantId,
     last: TenantId,
 ) -> Result<HashMap<TenantId, Vec<AdminRelationship>>, StoreError> {
-    let all = load(
-        admin::table
-            .filter(admin::partner_id.eq(partner.to_string()))
-            .filter(admin::customer_id.ge(first.to_string()))
-            .filter(admin::customer_id.le(last.to_string()))
-            .order(admin::id.asc())
-            .select(AdminRelationshipRow::as_select())
-            .load(conn),
-    )?;
+    let all = load(crate::on_backend!(conn, |c| admin::table
+        .filter(admin::partner_id.eq(partner.to_string()))
+        .filter(admin::customer_id.ge(first.to_string()))
+        .filter(admin::customer_id.le(last.to_string()))
+        .order(admin::id.asc())
+        .select(AdminRelationshipRow::as_select())
+        .load(c)))?;
     let mut by_customer: HashMap<TenantId, Vec<AdminRelationship>> = HashMap::new();
     for r in all {
         by_customer.entry(r.customer_id).or_default().push(r);

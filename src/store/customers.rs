@@ -75,7 +75,7 @@ pub fn visible(
         CustomerRelationshipRow,
         Option<AdminRelationshipRow>,
     );
-    let rows: Vec<Row> = rel::table
+    let rows: Vec<Row> = crate::on_backend!(conn, |c| rel::table
         .inner_join(customers::table)
         .left_join(
             admin::table.on(admin::partner_id
@@ -90,7 +90,7 @@ pub fn visible(
             CustomerRelationshipRow::as_select(),
             admin::all_columns.nullable(),
         ))
-        .load(conn)?;
+        .load(c))?;
     let mut rows = rows.into_iter();
     let Some((c, r, first)) = rows.next() else {
         return Err(StoreError::Refused(DomainError::NotFound(
@@ -183,20 +183,22 @@ pub fn list_for_partner(
     // connection's statement cache by that type instead of writing its SQL on every request.
     // The first page starts after "", which sorts before every id.
     let after = page.after.clone().unwrap_or_default();
-    let query = rel::table
-        .inner_join(customers::table)
-        .filter(rel::partner_id.eq(partner.to_string()))
-        .filter(rel::customer_id.gt(after))
-        .order(rel::customer_id.asc())
-        .limit(page.limit + 1)
-        .select((
-            CustomerRow::as_select(),
-            CustomerRelationshipRow::as_select(),
-        ));
-    let rows: Vec<(CustomerRow, CustomerRelationshipRow)> = match relationship {
-        None => query.load(conn)?,
-        Some(kind) => query.filter(rel::relationship.eq(kind.name())).load(conn)?,
-    };
+    let rows: Vec<(CustomerRow, CustomerRelationshipRow)> = crate::on_backend!(conn, |c| {
+        let query = rel::table
+            .inner_join(customers::table)
+            .filter(rel::partner_id.eq(partner.to_string()))
+            .filter(rel::customer_id.gt(after))
+            .order(rel::customer_id.asc())
+            .limit(page.limit + 1)
+            .select((
+                CustomerRow::as_select(),
+                CustomerRelationshipRow::as_select(),
+            ));
+        match relationship {
+            None => query.load(c),
+            Some(kind) => query.filter(rel::relationship.eq(kind.name())).load(c),
+        }
+    })?;
     let page = paginate(rows, page, |(c, _)| &c.tenant_id).try_map(|(c, r)| {
         Ok::<_, StoreError>((Customer::try_from(c)?, CustomerRelationship::try_from(r)?))
     })?;
