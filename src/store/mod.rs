@@ -92,13 +92,10 @@ impl<T> OrRefused<T> for Result<T, StoreError> {
 impl From<DieselError> for StoreError {
     /// A connection lost mid-request is an outage (503), not a failure of the request (500).
     fn from(e: DieselError) -> StoreError {
-        match e {
-            DieselError::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                _,
-            )
-            | DieselError::BrokenTransactionManager => StoreError::Unavailable(e.to_string()),
-            other => StoreError::Database(other),
+        if lost_connection(&e) || matches!(e, DieselError::BrokenTransactionManager) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Database(e)
         }
     }
 }
@@ -219,8 +216,8 @@ impl std::ops::DerefMut for Pooled {
 /// load every checkout is within it: no round trip is added to a request.
 pub const ALIVE_WITHOUT_PING: Duration = Duration::from_millis(500);
 
-/// Whether a statement's error says the server or the network is gone (the errors
-/// `StoreError::from` answers 503 for).
+/// Whether a statement's error says the server or the network is gone (`StoreError::from`
+/// answers 503 for it; the pool pings its connections again after one).
 fn lost_connection(e: &DieselError) -> bool {
     matches!(
         e,
