@@ -111,6 +111,32 @@ mod tests {
     }
 
     #[test]
+    fn reads_every_form_as_diesel_does() {
+        use diesel::prelude::*;
+        use diesel::sql_types::Timestamp;
+
+        use super::StoredTime;
+
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        for (stored, want) in [
+            ("2026-12-05 09:05:07.000001", at(9, 5, 7, 1)),
+            ("2026-12-05T09:05:07", at(9, 5, 7, 0)),
+            ("2026-12-05 09:05", at(9, 5, 0, 0)),
+            ("2026-12-05T09:05:07.5Z", at(9, 5, 7, 500_000)),
+        ] {
+            let literal = diesel::dsl::sql::<Timestamp>(&format!("'{stored}'"));
+            let got: StoredTime = diesel::select(literal.clone())
+                .get_result(&mut conn)
+                .unwrap();
+            let diesels: NaiveDateTime = diesel::select(literal).get_result(&mut conn).unwrap();
+            assert_eq!((got.0, diesels), (want, want), "{stored}");
+        }
+        let bad = diesel::select(diesel::dsl::sql::<Timestamp>("'not a time'"))
+            .get_result::<StoredTime>(&mut conn);
+        assert!(bad.is_err(), "{bad:?}");
+    }
+
+    #[test]
     fn leaves_other_forms_to_diesel() {
         for other in [
             "2026-12-05T09:05:07",
