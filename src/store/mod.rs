@@ -263,6 +263,8 @@ impl r2d2::ManageConnection for Manager {
         Ok(())
     }
 
+    /// r2d2 asks this when a connection is given back to the pool, its only hook there: the
+    /// time of return is noted for `is_valid`.
     fn has_broken(&self, conn: &mut Pooled) -> bool {
         conn.returned = Instant::now();
         conn.conn.is_broken()
