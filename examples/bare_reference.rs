@@ -1,7 +1,7 @@
 //! The reference `scripts/load-bench` compares the service with: the same stack (actix-web 4,
-//! diesel through `csp_transition::store`, the service's r2d2 pool and its settings) doing one
-//! point read by primary key, without authentication, policy or middleware. Its throughput is
-//! what the stack gives before the service adds anything.
+//! diesel through `csp_transition::store`, the service's r2d2 pool and its settings, its
+//! allocator) doing one point read by primary key, without authentication, policy or
+//! middleware. Its throughput is what the stack gives before the service adds anything.
 //!
 //! `GET /customers/{id}` answers one row of `customers` as JSON (404 if there is none).
 //! Configured by `DATABASE_URL` (a database the service has migrated) and `BIND_ADDR`.
@@ -18,6 +18,11 @@ use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
 use csp_transition::config::DatabaseUrl;
 use csp_transition::domain::values::TenantId;
 use csp_transition::store::{Db, StoreError, customers};
+
+/// The service's allocator (src/main.rs): part of the stack the service is measured against.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Any failure is a 500 naming it: the load bench counts non-2xx answers and fails on them.
 #[derive(Debug)]
