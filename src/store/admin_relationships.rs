@@ -83,8 +83,8 @@ pub fn of_pair(
     )
 }
 
-/// The partner's relationships with each customer whose id is from `first` to `last`, oldest
-/// first: for a page of customers in id order, by range rather than by a list of ids, so that
+/// The partner's relationships with each customer whose id is from `first` to `last`, each
+/// customer's oldest first: for a page of customers in id order, by range rather than by a list of ids, so that
 /// the statement is the same whatever the page (prepared once per connection). A customer of the
 /// range not on the page (another relationship type) is left out by the caller's lookup.
 pub fn of_customer_range(
@@ -97,7 +97,8 @@ pub fn of_customer_range(
         .filter(admin::partner_id.eq(partner.to_string()))
         .filter(admin::customer_id.ge(first.to_string()))
         .filter(admin::customer_id.le(last.to_string()))
-        .order(admin::id.asc())
+        // In the order of the (partner, customer, id) index the range is read from: no sort.
+        .order((admin::customer_id.asc(), admin::id.asc()))
         .select(AdminRelationshipRow::as_select())
         .load(c)))?;
     let mut by_customer: HashMap<TenantId, Vec<AdminRelationship>> = HashMap::new();
