@@ -86,6 +86,8 @@ pub struct Application {
     base_url: String,
     /// None with SENDERS=off: this replica only serves requests (no senders, no operations).
     background: Option<web::Data<AppState>>,
+    /// For the metrics' upkeep, which every replica runs.
+    state: web::Data<AppState>,
     operation_pace: Option<std::time::Duration>,
     /// None: no SMTP_URL, or SENDERS=off.
     mail: Option<MailSender>,
@@ -96,7 +98,7 @@ impl Application {
     pub fn build(settings: &Settings, clock: Clock) -> Result<Application, StartupError> {
         let verifier = Verifier::load(&settings.keys, &settings.data_dir)?;
         let data_key = DataKey::load(&settings.data_key, &settings.data_dir)?;
-        let db = Db::connect(&settings.database)?;
+        let db = Db::connect(&settings.database, settings.pool_size)?;
         let applied = db.migrate(&data_key, clock.now())?;
         tracing::info!(
             backend = db.backend(),
@@ -129,10 +131,12 @@ impl Application {
         let app_state = state.clone();
         // Outermost last: metrics, request id, rate limits, head limits, empty query
         // parameters, idempotency.
-        // A database call runs on a blocking thread and needs a pooled connection: past the
-        // pool's size, more threads per worker would only wait for one (actix's default is
-        // hundreds, each with its own allocator arena).
-        let blocking_threads = state.db.pool_state().size as usize;
+        // A database call runs on a blocking thread and needs a pooled connection: the workers'
+        // threads together are as many as the pool's connections, so a call waits in its
+        // worker's queue, first come first served, rather than in the pool's, whose waiters are
+        // woken in no set order (actix's default is hundreds of threads per worker).
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let blocking_threads = (state.db.pool_state().size as usize).div_ceil(workers);
         let server = limits::serve(listener, blocking_threads, move || {
             App::new()
                 .app_data(state.clone())
@@ -159,7 +163,8 @@ impl Application {
             server,
             port: local.port(),
             base_url,
-            background: settings.senders.then_some(app_state),
+            background: settings.senders.then_some(app_state.clone()),
+            state: app_state,
             operation_pace: settings.operation_pace,
             mail,
         })
@@ -178,8 +183,8 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves, with the background senders (R35) and operations (R37) beside the server in the
-    /// same runtime; they stop with it.
+    /// Serves, with the background senders (R35) and operations (R37), and the metrics' upkeep,
+    /// beside the server in the same runtime; they stop with it.
     pub async fn run(self) -> std::io::Result<()> {
         let pace = self.operation_pace;
         let webhooks = self
@@ -190,8 +195,16 @@ impl Application {
             .background
             .map(|state| tokio::spawn(operation_runner::run(state, pace)));
         let mail = self.mail.map(|sender| tokio::spawn(sender.run()));
+        let state = self.state;
+        let upkeep = Some(tokio::spawn(async move {
+            let mut every = tokio::time::interval(api::metrics::UPKEEP_EVERY);
+            loop {
+                every.tick().await;
+                state.metrics.upkeep();
+            }
+        }));
         let served = self.server.await;
-        for task in [webhooks, operations, mail].into_iter().flatten() {
+        for task in [webhooks, operations, mail, upkeep].into_iter().flatten() {
             task.abort();
         }
         served
