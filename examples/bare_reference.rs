@@ -17,7 +17,7 @@ use std::fmt;
 use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
 use csp_transition::config::DatabaseUrl;
 use csp_transition::domain::values::TenantId;
-use csp_transition::store::{Db, StoreError, customers};
+use csp_transition::store::{self, Db, StoreError, customers};
 
 /// The service's allocator (src/main.rs): part of the stack the service is measured against.
 #[cfg(not(target_env = "msvc"))]
@@ -73,8 +73,9 @@ async fn customer(db: web::Data<Db>, id: web::Path<String>) -> Result<HttpRespon
 async fn main() -> std::io::Result<()> {
     let url = std::env::var("DATABASE_URL").expect("DATABASE_URL: a database the service migrated");
     let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:8081".to_owned());
-    // The service's pool: the same `Db::connect`, so the same size and timeouts.
-    let db = web::Data::new(Db::connect(&DatabaseUrl::parse(&url).unwrap()).unwrap());
+    // The service's pool: the same `Db::connect`, its default size, the same timeouts.
+    let url = DatabaseUrl::parse(&url).unwrap();
+    let db = web::Data::new(Db::connect(&url, store::default_pool_size()).unwrap());
     // Workers: actix's default (one per available core), as the service's server has.
     HttpServer::new(move || {
         App::new()

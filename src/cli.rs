@@ -79,7 +79,8 @@ fn execute(cli: Cli) -> Result<(), String> {
             let settings = settings(&cli.config)?;
             let key =
                 DataKey::load(&settings.data_key, &settings.data_dir).map_err(|e| e.to_string())?;
-            let db = Db::connect(&settings.database).map_err(|e| format!("DATABASE_URL: {e}"))?;
+            let db = Db::connect(&settings.database, settings.pool_size)
+                .map_err(|e| format!("DATABASE_URL: {e}"))?;
             let applied = db
                 .migrate(&key, Clock::system().now())
                 .map_err(|e| e.to_string())?;

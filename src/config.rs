@@ -114,6 +114,15 @@ pub struct ConfigArgs {
         global = true
     )]
     pub rate_limit_per_minute: String,
+    /// Connections to the database this replica keeps, 1 to 1000; auto: two per core of this
+    /// machine, at least 4
+    #[arg(
+        long,
+        env = "DATABASE_POOL_SIZE",
+        default_value = "auto",
+        global = true
+    )]
+    pub database_pool_size: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,6 +298,8 @@ pub struct Settings {
     pub operation_pace: Option<std::time::Duration>,
     /// API.md "Rate limits": requests per tenant a minute on this replica; 0: no limit.
     pub rate_limit_per_minute: u32,
+    /// Connections this replica keeps to the database.
+    pub pool_size: u32,
 }
 
 impl Settings {
@@ -387,6 +398,22 @@ impl Settings {
                         ),
                     )
                 })?;
+        let pool_size = match args.database_pool_size.trim() {
+            "auto" => crate::store::default_pool_size(),
+            n => n
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "DATABASE_POOL_SIZE",
+                        format!(
+                            "{:?} is not auto or a number of connections from 1 to 1000",
+                            args.database_pool_size
+                        ),
+                    )
+                })?,
+        };
         Ok(Settings {
             database,
             bind_addr,
@@ -406,6 +433,7 @@ impl Settings {
             senders,
             operation_pace,
             rate_limit_per_minute,
+            pool_size,
         })
     }
 }
@@ -529,7 +557,7 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_its_variable() {
-        let cases: [(&[&str], &str); 15] = [
+        let cases: [(&[&str], &str); 18] = [
             (&["--smtp-url", "mail.example.com:25"], "SMTP_URL"),
             (&["--smtp-url", "http://mail.example.com"], "SMTP_URL"),
             (&["--smtp-url", "smtp://"], "SMTP_URL"),
@@ -545,6 +573,9 @@ mod tests {
                 &["--rate-limit-per-minute", "many"],
                 "RATE_LIMIT_PER_MINUTE",
             ),
+            (&["--database-pool-size", "many"], "DATABASE_POOL_SIZE"),
+            (&["--database-pool-size", "0"], "DATABASE_POOL_SIZE"),
+            (&["--database-pool-size", "1001"], "DATABASE_POOL_SIZE"),
             (&["--bind-addr", "localhost"], "BIND_ADDR"),
             (&["--jwt-secret", "short"], "JWT_SECRET"),
             (&["--operator-tenant-id", "op"], "OPERATOR_TENANT_ID"),

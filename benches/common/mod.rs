@@ -99,6 +99,7 @@ impl BenchDb {
             operation_rate: "0".into(),
             // The benches measure the service, not its limits.
             rate_limit_per_minute: "0".into(),
+            database_pool_size: "auto".into(),
         };
         let mut settings = Settings::from_args(&args).unwrap();
         settings.data_dir = data_dir.to_path_buf();

@@ -103,6 +103,7 @@ pub fn default_args(db: &TestDb, data_dir: &std::path::Path) -> ConfigArgs {
         senders: "on".into(),
         operation_rate: "0".into(),
         rate_limit_per_minute: "6000".into(),
+        database_pool_size: "auto".into(),
     }
 }
 

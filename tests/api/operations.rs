@@ -76,7 +76,7 @@ fn series(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_show_the_pool_and_backlogs() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|a| a.database_pool_size = "3".into()).await;
     let partner = app.indirect_partner().await;
     for _ in 0..2 {
         app.ga(&partner)
@@ -143,10 +143,29 @@ async fn metrics_count_requests_by_route_template_and_show_the_pool_and_backlogs
         )
         .is_some()
     );
-    assert_eq!(series(&text, "db_pool_connections", &[]), Some(10.0));
+    // DATABASE_POOL_SIZE is the pool's size.
+    assert_eq!(series(&text, "db_pool_connections", &[]), Some(3.0));
     assert!(series(&text, "db_pool_connections_in_use", &[]).is_some());
     assert_eq!(series(&text, "db_pool_waiting", &[]), Some(0.0));
     // The approval notice waits in the outbox (no SMTP_URL); no webhook endpoint, no backlog.
     assert!(series(&text, "outbox_pending_emails", &[]).unwrap() >= 1.0);
     assert_eq!(series(&text, "webhook_pending_deliveries", &[]), Some(0.0));
+}
+
+/// DATABASE_POOL_SIZE=auto (the default): two connections per core of the machine, at least 4.
+#[actix_web::test]
+async fn the_pool_has_two_connections_per_core_by_default() {
+    let app = TestApp::spawn().await;
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let want = (2 * cores).max(4) as f64;
+    assert_eq!(series(&text, "db_pool_connections", &[]), Some(want));
 }
