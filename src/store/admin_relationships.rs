@@ -84,9 +84,10 @@ pub fn of_pair(
 }
 
 /// The partner's relationships with each customer whose id is from `first` to `last`, each
-/// customer's oldest first: for a page of customers in id order, by range rather than by a list of ids, so that
-/// the statement is the same whatever the page (prepared once per connection). A customer of the
-/// range not on the page (another relationship type) is left out by the caller's lookup.
+/// customer's oldest first: for a page of customers in id order, by range rather than by a list
+/// of ids, so that the statement is the same whatever the page (prepared once per connection). A
+/// customer of the range not on the page (another relationship type) is left out by the
+/// caller's lookup.
 pub fn of_customer_range(
     conn: &mut AnyConnection,
     partner: TenantId,

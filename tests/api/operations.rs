@@ -153,7 +153,7 @@ async fn metrics_count_requests_by_route_template_and_show_the_pool_and_backlogs
 }
 
 /// DATABASE_POOL_SIZE=auto (the default): two connections per core of the machine, at least 4.
-#[actix_web::test]
+#[tokio::test]
 async fn the_pool_has_two_connections_per_core_by_default() {
     let app = TestApp::spawn().await;
     let text = app
