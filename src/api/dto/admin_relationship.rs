@@ -76,6 +76,7 @@ pub struct AdminRelationshipSummary {
     pub roles: Vec<AdminRole>,
     #[schema(example = "active")]
     pub status: AdminStatus,
+    #[serde(serialize_with = "super::time::rfc3339_or_null")]
     pub ends_at: Option<DateTime<Utc>>,
 }
 

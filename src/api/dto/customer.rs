@@ -42,6 +42,7 @@ pub struct CustomerDto {
     pub delegated_admin: bool,
     /// R31: the partner's current relationship that grants roles, else its latest; null if none.
     pub admin_relationship: Option<AdminRelationshipSummary>,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub since: DateTime<Utc>,
     /// In the detail view: what the caller may do (R23).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,6 +14,7 @@ pub mod overview;
 pub mod partner;
 pub mod partnership;
 pub mod provider;
+pub mod time;
 pub mod transition_plan;
 pub mod webhook;
 
