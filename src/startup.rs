@@ -134,10 +134,11 @@ impl Application {
         // A database call runs on a blocking thread and needs a pooled connection: the workers'
         // threads together are as many as the pool's connections, so a call waits in its
         // worker's queue, first come first served, rather than in the pool's, whose waiters are
-        // woken in no set order (actix's default is hundreds of threads per worker).
+        // woken in no set order (actix's default is hundreds of threads per worker). One
+        // worker per core, as actix's default.
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         let blocking_threads = (state.db.pool_state().size as usize).div_ceil(workers);
-        let server = limits::serve(listener, blocking_threads, move || {
+        let server = limits::serve(listener, workers, blocking_threads, move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))

@@ -300,10 +300,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
 }
 
 /// Serves the app on `listener` as `HttpServer::listen` does (HTTP/1, its default timeouts,
-/// graceful shutdown on SIGINT/SIGTERM), but over `Guarded` connections, each worker with at
-/// most `blocking_threads` threads for blocking work (the database calls).
+/// graceful shutdown on SIGINT/SIGTERM), but over `Guarded` connections, on `workers` workers,
+/// each with at most `blocking_threads` threads for blocking work (the database calls).
 pub fn serve<F, I, S, B>(
     listener: TcpListener,
+    workers: usize,
     blocking_threads: usize,
     factory: F,
 ) -> io::Result<Server>
@@ -318,7 +319,9 @@ where
     B: MessageBody + 'static,
 {
     let addr = listener.local_addr()?;
-    let builder = Server::build().worker_max_blocking_threads(blocking_threads.max(1));
+    let builder = Server::build()
+        .workers(workers.max(1))
+        .worker_max_blocking_threads(blocking_threads.max(1));
     let shutdown = builder.graceful_shutdown_signal();
     let builder = builder.listen(format!("csp-transition-{addr}"), listener, move || {
         let shutdown = shutdown.clone();
