@@ -62,9 +62,11 @@ pub fn reseller_context(
     })
 }
 
-/// The partner's customer, its relationship and admin relationships; another tenant's customer
-/// is `NotFound` (R28). One query (a hot read: capabilities): the customer and its relationship
-/// once per admin relationship, or once with none.
+/// The partner's customer, its relationship and admin relationships (oldest id first); another
+/// tenant's customer is `NotFound` (R28). One query (a hot read: capabilities): the customer and
+/// its relationship once per admin relationship, or once with none. The few admin relationships
+/// are put in order here: an `ORDER BY` made PostgreSQL set up a sort for every execution, a
+/// sixth of the statement's cost there.
 pub fn visible(
     conn: &mut AnyConnection,
     partner: TenantId,
@@ -84,7 +86,6 @@ pub fn visible(
         )
         .filter(rel::partner_id.eq(partner.to_string()))
         .filter(rel::customer_id.eq(customer.to_string()))
-        .order(admin::id.asc())
         .select((
             CustomerRow::as_select(),
             CustomerRelationshipRow::as_select(),
@@ -97,11 +98,13 @@ pub fn visible(
             "no such customer".into(),
         )));
     };
-    let admin = first
+    let mut admin = first
         .into_iter()
         .chain(rows.filter_map(|(_, _, a)| a))
         .map(AdminRelationship::try_from)
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
+    // A uuid's order is its text's: the order `admin_relationships::list_for_pair` gives.
+    admin.sort_unstable_by_key(|a| a.id);
     Ok(PartnerCustomer {
         customer: Customer::try_from(c)?,
         relationship: CustomerRelationship::try_from(r)?,
