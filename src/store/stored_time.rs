@@ -50,8 +50,8 @@ where
 
 /// The form diesel writes on SQLite (its `ENCODE_NAIVE_DATETIME_FORMAT`, `%F %T%.f`:
 /// `2026-12-05 09:05:07.000001`, a four-digit year, a fraction of 1 to 9 digits or none for a
-/// whole second), each field read where it stands; `None` for any other form, or a date or time that
-/// does not exist (chrono decides that).
+/// whole second), each field read where it stands; `None` for any other form, or for a date or
+/// time that does not exist (chrono decides that; a leap second goes to diesel's reading).
 fn parse_written(text: &str) -> Option<NaiveDateTime> {
     let b = text.as_bytes();
     let number = |from: usize, to: usize| -> Option<u32> {

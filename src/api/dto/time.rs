@@ -43,11 +43,11 @@ mod tests {
     #[test]
     fn writes_what_chrono_writes() {
         let second = Utc.with_ymd_and_hms(2026, 12, 5, 9, 5, 7).unwrap();
-        let leap = Utc.with_ymd_and_hms(2016, 12, 31, 23, 59, 59).unwrap()
+        let year_end = Utc.with_ymd_and_hms(2016, 12, 31, 23, 59, 59).unwrap()
             + chrono::Duration::nanoseconds(999_999_999);
         let far = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap();
         for nanos in [0, 500_000_000, 123_000_000, 1_000, 123_456_789, 1] {
-            for at in [second, leap, far] {
+            for at in [second, year_end, far] {
                 let at = at + chrono::Duration::nanoseconds(nanos);
                 for maybe in [None, Some(at)] {
                     let ours = serde_json::to_string(&Ours { at, maybe }).unwrap();
