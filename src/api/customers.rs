@@ -15,9 +15,9 @@ use super::events;
 use super::extract::{ApiJson, Fields, PageParams, one_of, path_tenant, query_param};
 use super::idempotency::{Answer, Once};
 use crate::domain::access::Operation;
-use crate::domain::admin_relationship::AdminGrant;
+use crate::domain::admin_relationship::{AdminGrant, AdminRelationship};
 use crate::domain::capability::{Relationship, evaluate};
-use crate::domain::customer::{self, Customer, Domain, PartnerCustomer};
+use crate::domain::customer::{self, Customer, Domain};
 use crate::domain::role::Role;
 use crate::domain::values::{CompanyName, TenantId};
 use crate::state::AppState;
@@ -79,9 +79,14 @@ pub struct CustomerFilter {
 
 /// R23-R25, R33: the caller's capabilities for the partner's customer, its admin relationships
 /// read with the clock.
-fn decisions(pc: &PartnerCustomer, now: DateTime<Utc>, roles: &[Role]) -> Vec<ActionDecision> {
-    let admin = AdminGrant::of(&pc.admin, now);
-    evaluate(Some(pc.relationship.relationship), &admin, roles)
+fn decisions(
+    relationship: Relationship,
+    admin: &[AdminRelationship],
+    now: DateTime<Utc>,
+    roles: &[Role],
+) -> Vec<ActionDecision> {
+    let admin = AdminGrant::of(admin, now);
+    evaluate(Some(relationship), &admin, roles)
         .iter()
         .map(|d| ActionDecision {
             action: d.action.name().to_owned(),
@@ -109,20 +114,15 @@ fn new_customer(
     })
 }
 
-/// Checks the caller against the path's partner and loads the customer it may see.
-async fn load(
-    state: &AppState,
+/// Checks the caller against the path's partner: the partner and the customer the path names.
+fn customer_path(
     caller: &Caller,
     path: (String, String),
-) -> Result<PartnerCustomer, ApiError> {
+) -> Result<(TenantId, TenantId), ApiError> {
     let id = path_tenant("partner_id", &path.0)?;
     let customer = path_tenant("customer_id", &path.1)?;
     caller.require(Operation::ReadCustomers, Some(id))?;
-    let found = state
-        .db
-        .read(move |conn| customers::visible(conn, id, customer).map_err(ApiError::from))
-        .await?;
-    Ok(found)
+    Ok((id, customer))
 }
 
 /// A direct bill partner creates a customer tenant, as direct bill customer (R19).
@@ -169,7 +169,12 @@ pub async fn create(
         let decided = customer::create_direct_customer(ctx, c, grant_id, now)?;
         let pc = events::apply(conn, caller, &key, decided, now)?;
         let mut dto = CustomerDto::new(&pc, now);
-        dto.capabilities = Some(decisions(&pc, now, &roles));
+        dto.capabilities = Some(decisions(
+            pc.relationship.relationship,
+            &pc.admin,
+            now,
+            &roles,
+        ));
         Ok(Answer::created(&dto)?.at(format!("/v1/partners/{id}/customers/{}", dto.id)))
     })
     .await
@@ -287,10 +292,20 @@ pub async fn read(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let pc = load(&state, &caller, path.into_inner()).await?;
+    let (id, customer) = customer_path(&caller, path.into_inner())?;
+    let pc = state
+        .db
+        .read(move |conn| customers::visible(conn, id, customer).map_err(ApiError::from))
+        .await?;
     let now = state.clock.now();
     let mut dto = CustomerDto::new(&pc, now);
-    dto.capabilities = Some(decisions(&pc, now, &caller.actor.roles));
+    let roles = &caller.actor.roles;
+    dto.capabilities = Some(decisions(
+        pc.relationship.relationship,
+        &pc.admin,
+        now,
+        roles,
+    ));
     Ok(HttpResponse::Ok().json(dto))
 }
 
@@ -313,10 +328,16 @@ pub async fn capabilities(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let pc = load(&state, &caller, path.into_inner()).await?;
+    let (id, customer) = customer_path(&caller, path.into_inner())?;
+    // Only what the decisions are made on: the customer's own columns are not read.
+    let (relationship, admin) = state
+        .db
+        .read(move |conn| customers::decision_facts(conn, id, customer).map_err(ApiError::from))
+        .await?;
+    let kind = relationship.relationship;
     Ok(HttpResponse::Ok().json(Capabilities {
-        customer_id: pc.customer.tenant_id.to_string(),
-        relationship: pc.relationship.relationship.name().to_owned(),
-        actions: decisions(&pc, state.clock.now(), &caller.actor.roles),
+        customer_id: relationship.customer_id.to_string(),
+        relationship: kind.name().to_owned(),
+        actions: decisions(kind, &admin, state.clock.now(), &caller.actor.roles),
     }))
 }

@@ -63,10 +63,8 @@ pub fn reseller_context(
 }
 
 /// The partner's customer, its relationship and admin relationships (oldest id first); another
-/// tenant's customer is `NotFound` (R28). One query (a hot read: capabilities): the customer and
-/// its relationship once per admin relationship, or once with none. The few admin relationships
-/// are put in order here: an `ORDER BY` made PostgreSQL set up a sort for every execution, a
-/// sixth of the statement's cost there.
+/// tenant's customer is `NotFound` (R28). One query (a hot read: the customer's detail): the
+/// customer and its relationship once per admin relationship, or once with none.
 pub fn visible(
     conn: &mut AnyConnection,
     partner: TenantId,
@@ -92,24 +90,63 @@ pub fn visible(
             admin::all_columns.nullable(),
         ))
         .load(c))?;
+    let rows = rows.into_iter().map(|(c, r, a)| ((c, r), a)).collect();
+    let ((c, r), admin) = with_admin(rows)?;
+    Ok(PartnerCustomer {
+        customer: Customer::try_from(c)?,
+        relationship: CustomerRelationship::try_from(r)?,
+        admin,
+    })
+}
+
+/// What a capability decision for the partner's customer is made on (R23, R33): the
+/// relationship and the admin relationships (oldest id first), without the customer's own
+/// columns; another tenant's customer is `NotFound` (R28). One query (a hot read:
+/// capabilities): the relationship once per admin relationship, or once with none.
+pub fn decision_facts(
+    conn: &mut AnyConnection,
+    partner: TenantId,
+    customer: TenantId,
+) -> Result<(CustomerRelationship, Vec<AdminRelationship>), StoreError> {
+    let rows: Vec<(CustomerRelationshipRow, Option<AdminRelationshipRow>)> =
+        crate::on_backend!(conn, |c| rel::table
+            .left_join(
+                admin::table.on(admin::partner_id
+                    .eq(rel::partner_id)
+                    .and(admin::customer_id.eq(rel::customer_id))),
+            )
+            .filter(rel::partner_id.eq(partner.to_string()))
+            .filter(rel::customer_id.eq(customer.to_string()))
+            .select((
+                CustomerRelationshipRow::as_select(),
+                admin::all_columns.nullable(),
+            ))
+            .load(c))?;
+    let (r, admin) = with_admin(rows)?;
+    Ok((CustomerRelationship::try_from(r)?, admin))
+}
+
+/// The rows of a pair's relationship left-joined with its admin relationships: the pair's own
+/// columns (the same on every row) and the admin relationships in id order (the order
+/// `admin_relationships::list_for_pair` gives; a uuid's order is its text's). They are put in
+/// order here: an `ORDER BY` made PostgreSQL set up a sort for every execution, a sixth of the
+/// statement's cost there. No row: the partner has no such customer.
+fn with_admin<T>(
+    rows: Vec<(T, Option<AdminRelationshipRow>)>,
+) -> Result<(T, Vec<AdminRelationship>), StoreError> {
     let mut rows = rows.into_iter();
-    let Some((c, r, first)) = rows.next() else {
+    let Some((pair, first)) = rows.next() else {
         return Err(StoreError::Refused(DomainError::NotFound(
             "no such customer".into(),
         )));
     };
     let mut admin = first
         .into_iter()
-        .chain(rows.filter_map(|(_, _, a)| a))
+        .chain(rows.filter_map(|(_, a)| a))
         .map(AdminRelationship::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    // A uuid's order is its text's: the order `admin_relationships::list_for_pair` gives.
     admin.sort_unstable_by_key(|a| a.id);
-    Ok(PartnerCustomer {
-        customer: Customer::try_from(c)?,
-        relationship: CustomerRelationship::try_from(r)?,
-        admin,
-    })
+    Ok((pair, admin))
 }
 
 /// How `partner` is tied to `customer`, if at all.

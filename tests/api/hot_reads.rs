@@ -1,5 +1,6 @@
 //! The hot reads (issue 11 part 2) in statements: a customer with its relationship and admin
-//! relationships is one statement, a page of customers two, and later pages compile nothing
+//! relationships is one statement, a capability decision's facts one, a page of customers two,
+//! and later pages compile nothing
 //! new (the first page prepared their statements). Counted with diesel's instrumentation on a
 //! connection of the test's own to the service's database, seeded over HTTP.
 
@@ -56,7 +57,7 @@ fn tenant(id: &str) -> TenantId {
 }
 
 #[tokio::test]
-async fn the_capabilities_read_is_one_statement_and_a_page_of_customers_two() {
+async fn a_customer_and_its_capabilities_are_one_statement_each_and_a_page_of_customers_two() {
     let app = TestApp::spawn().await;
     let partner = app.partner().await;
     let mut ids = Vec::new();
@@ -96,6 +97,28 @@ async fn the_capabilities_read_is_one_statement_and_a_page_of_customers_two() {
     // Another tenant's customer is not found (R28), in the same one statement.
     let other = app.partner().await;
     assert!(customers::visible(&mut conn, tenant(&other), c).is_err());
+    assert_eq!(counter.take(), (1, 0));
+
+    // The capabilities read: the relationship and the admin relationships, one statement.
+    let (relationship, admin) = customers::decision_facts(&mut conn, p, c).unwrap();
+    assert_eq!(relationship.customer_id, c);
+    assert_eq!(
+        admin.iter().map(|a| a.id).collect::<Vec<_>>(),
+        found.admin.iter().map(|a| a.id).collect::<Vec<_>>(),
+        "the same admin relationships, oldest first"
+    );
+    assert_eq!(counter.take(), (1, 1));
+    customers::decision_facts(&mut conn, p, c).unwrap();
+    assert_eq!(counter.take(), (1, 0), "the second read reuses it");
+    let refused = customers::decision_facts(&mut conn, tenant(&other), c);
+    assert!(refused.is_err(), "R28: {refused:?}");
+    assert_eq!(counter.take(), (1, 0));
+    let (_, none) = customers::decision_facts(&mut conn, p, tenant(&ids[0])).unwrap();
+    assert_eq!(
+        none.len(),
+        1,
+        "a customer with only its default grant (R19)"
+    );
     assert_eq!(counter.take(), (1, 0));
 
     let first = PageRequest {
