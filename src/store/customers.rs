@@ -77,13 +77,8 @@ pub fn visible(
     );
     let rows: Vec<Row> = crate::on_backend!(conn, |c| rel::table
         .inner_join(customers::table)
-        .left_join(
-            admin::table.on(admin::partner_id
-                .eq(rel::partner_id)
-                .and(admin::customer_id.eq(rel::customer_id))),
-        )
-        .filter(rel::partner_id.eq(partner.to_string()))
-        .filter(rel::customer_id.eq(customer.to_string()))
+        .left_join(admin::table.on(admin_of_the_pair()))
+        .filter(the_pair(partner.to_string(), customer.to_string()))
         .select((
             CustomerRow::as_select(),
             CustomerRelationshipRow::as_select(),
@@ -110,13 +105,8 @@ pub fn decision_facts(
 ) -> Result<(CustomerRelationship, Vec<AdminRelationship>), StoreError> {
     let rows: Vec<(CustomerRelationshipRow, Option<AdminRelationshipRow>)> =
         crate::on_backend!(conn, |c| rel::table
-            .left_join(
-                admin::table.on(admin::partner_id
-                    .eq(rel::partner_id)
-                    .and(admin::customer_id.eq(rel::customer_id))),
-            )
-            .filter(rel::partner_id.eq(partner.to_string()))
-            .filter(rel::customer_id.eq(customer.to_string()))
+            .left_join(admin::table.on(admin_of_the_pair()))
+            .filter(the_pair(partner.to_string(), customer.to_string()))
             .select((
                 CustomerRelationshipRow::as_select(),
                 admin::all_columns.nullable(),
@@ -124,6 +114,22 @@ pub fn decision_facts(
             .load(c))?;
     let (r, admin) = with_admin(rows)?;
     Ok((CustomerRelationship::try_from(r)?, admin))
+}
+
+/// The partner's relationship with the customer.
+#[diesel::dsl::auto_type]
+fn the_pair(partner: String, customer: String) -> _ {
+    rel::partner_id
+        .eq(partner)
+        .and(rel::customer_id.eq(customer))
+}
+
+/// An admin relationship of the same partner and customer as the relationship (R31).
+#[diesel::dsl::auto_type]
+fn admin_of_the_pair() -> _ {
+    admin::partner_id
+        .eq(rel::partner_id)
+        .and(admin::customer_id.eq(rel::customer_id))
 }
 
 /// The rows of a pair's relationship left-joined with its admin relationships: the pair's own
