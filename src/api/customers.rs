@@ -299,12 +299,11 @@ pub async fn read(
         .await?;
     let now = state.clock.now();
     let mut dto = CustomerDto::new(&pc, now);
-    let roles = &caller.actor.roles;
     dto.capabilities = Some(decisions(
         pc.relationship.relationship,
         &pc.admin,
         now,
-        roles,
+        &caller.actor.roles,
     ));
     Ok(HttpResponse::Ok().json(dto))
 }
